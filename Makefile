@@ -1,0 +1,75 @@
+# Retail OMS portal. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 4
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+FLASK  := $(BIN)/flask --app portal
+STAMP  := $(VENV)/.installed
+MO     := portal/translations/de/LC_MESSAGES/messages.mo
+
+.PHONY: help install translations migrate demo run serve jobs test test-sqlite test-postgres \
+        browser-deps bench lint messages clean
+
+help:
+	@echo "make run    set up everything and serve http://$(HOST):$(PORT) with demo data"
+	@echo "make test   run the whole suite on SQLite and PostgreSQL, browser tests included"
+	@echo "make serve  production-style gunicorn ($(WORKERS) workers)"
+	@echo "make bench  benchmarks: prints a table, writes bench/results/*.json"
+	@echo "make lint   ruff"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	@touch $@
+
+install: $(STAMP) $(MO)
+
+$(MO): portal/translations/de/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+
+translations: $(MO)
+
+# Extract new strings into the catalogue (developers run this after changing texts).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load
+
+run: demo
+	@echo "Portal on http://$(HOST):$(PORT) — demo logins in README.md (password oms-demo)"
+	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: migrate
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'portal:create_app()'
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install browser-deps test-sqlite test-postgres
+
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest -q
+
+test-postgres: install
+	.ci/ensure-postgres
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+lint: install
+	$(BIN)/ruff check portal jobs tests config.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

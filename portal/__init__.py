@@ -1,0 +1,71 @@
+"""The Retail OMS portal: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from portal.db import bind_database, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | str = "config.Config", **overrides) -> Flask:
+    """Build the portal for a settings class (or its dotted path) plus overrides."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.from_object(config)
+    app.config.update(overrides)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    bind_database(app.config["DATABASE_URL"])
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from portal.cli import register_cli
+    from portal.errorpages import register_error_handlers
+
+    register_error_handlers(app)
+    register_cli(app)
+
+    @app.before_request
+    def _open_connection():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close_connection(_exc):
+        if not db.is_closed():
+            db.close()
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth.login import init_login
+    from portal.forms import csrf
+    from portal.htmx import htmx
+    from portal.i18n import init_i18n
+    from portal.security import init_security
+    from portal.templating import init_templating
+
+    htmx.init_app(app)
+    csrf.init_app(app)
+    init_login(app)
+    init_i18n(app)
+    init_security(app)
+    init_templating(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.api.views import health_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.locations.views import bp as locations_bp
+
+    for blueprint in (auth_bp, dashboard_bp, locations_bp, admin_bp, api_bp, health_bp):
+        app.register_blueprint(blueprint)

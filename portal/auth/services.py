@@ -1,0 +1,217 @@
+"""Logging in, managing users and machine API keys. The only writers of auth models."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.audit.services import record_audit
+from portal.auth.errors import LoginFailed, LoginLocked, UserInvalid
+from portal.auth.models import ApiKey, LoginFailure, User
+from portal.auth.passwords import (
+    MIN_PASSWORD_LENGTH,
+    burn_verification,
+    hash_password,
+    verify_password,
+)
+from portal.auth.roles import ApiScope, Role
+from portal.db import transaction, utcnow
+from portal.errors import NotFound
+from portal.locations.models import Location
+from portal.locations.status import LocationKind
+
+API_KEY_PREFIX = "oms"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# -- logging in ---------------------------------------------------------------
+
+def login_lock_remaining(email: str) -> timedelta | None:
+    """How long ``email`` stays locked after too many recent failures, or None."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    since = utcnow() - window
+    recent = (LoginFailure.select(LoginFailure.at)
+              .where(LoginFailure.email == email, LoginFailure.at >= since)
+              .order_by(LoginFailure.at.desc())
+              .limit(current_app.config["LOGIN_MAX_FAILURES"]))
+    times = [row.at for row in recent]
+    if len(times) < current_app.config["LOGIN_MAX_FAILURES"]:
+        return None
+    return times[-1] + window - utcnow()
+
+
+def authenticate(email: str, password: str, remote_addr: str = "") -> User:
+    """Return the active user with these credentials or raise LoginFailed / LoginLocked.
+
+    Every failure is recorded; after LOGIN_MAX_FAILURES within LOGIN_LOCK_MINUTES
+    the e-mail is locked, whether or not the account exists, so the answer does
+    not reveal which e-mails are real.
+    """
+    email = normalize_email(email)
+    remaining = login_lock_remaining(email)
+    if remaining is not None:
+        minutes = max(1, int(remaining.total_seconds() // 60) + 1)
+        raise LoginLocked(str(_l("Too many failed attempts. Try again in %(minutes)s minutes.",
+                                 minutes=minutes)))
+    user = User.get_or_none(User.email == email)
+    if user is None:
+        burn_verification()
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.active
+    with transaction():
+        if not ok:
+            LoginFailure.create(email=email, remote_addr=remote_addr[:64])
+        else:
+            LoginFailure.delete().where(LoginFailure.email == email).execute()
+            User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
+    if not ok:
+        raise LoginFailed(str(_l("E-mail or password is wrong.")))
+    return user
+
+
+# -- users ----------------------------------------------------------------------
+
+def _validate_user_fields(email: str, role: str, home_store: Location | None,
+                          language: str, password: str | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if "@" not in email or len(email) > 160:
+        errors["email"] = str(_l("Enter a valid e-mail address."))
+    if role not in set(Role):
+        errors["role"] = str(_l("Choose a role."))
+    if role == Role.EMPLOYEE and (home_store is None or home_store.kind != LocationKind.STORE):
+        errors["home_store"] = str(_l("A store employee needs a home store."))
+    if language not in current_app.config["LANGUAGES"]:
+        errors["language"] = str(_l("Choose a language."))
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = str(_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    return errors
+
+
+def create_user(*, email: str, name: str, password: str, role: str,
+                home_store: Location | None = None, language: str = "en",
+                actor: User | None = None) -> User:
+    """Create a user with an argon2 password hash; raise UserInvalid on bad input."""
+    email = normalize_email(email)
+    errors = _validate_user_fields(email, role, home_store, language, password)
+    if not name.strip():
+        errors["name"] = str(_l("Enter a name."))
+    if User.select().where(User.email == email).exists():
+        errors["email"] = str(_l("A user with this e-mail exists already."))
+    if errors:
+        raise UserInvalid(str(_l("The user was not saved.")), fields=errors)
+    with transaction():
+        user = User.create(email=email, name=name.strip(), password_hash=hash_password(password),
+                           role=role, home_store=home_store if role == Role.EMPLOYEE else None,
+                           language=language)
+        record_audit(actor, "user.created", user, email=email, role=role)
+    return user
+
+
+def update_user(user: User, *, name: str, role: str, home_store: Location | None,
+                language: str, active: bool, actor: User) -> User:
+    """Change a user's profile, role, store or active flag."""
+    errors = _validate_user_fields(user.email, role, home_store, language, None)
+    if not name.strip():
+        errors["name"] = str(_l("Enter a name."))
+    if actor.id == user.id and (role != user.role or not active):
+        errors["role"] = str(_l("You cannot change your own role or deactivate yourself."))
+    if errors:
+        raise UserInvalid(str(_l("The user was not saved.")), fields=errors)
+    changes = {"name": name.strip(), "role": role, "language": language, "active": active,
+               "home_store": home_store if role == Role.EMPLOYEE else None}
+    with transaction():
+        for field, value in changes.items():
+            setattr(user, field, value)
+        user.save()
+        record_audit(actor, "user.updated", user, role=role, active=active,
+                     home_store=getattr(changes["home_store"], "code", None))
+    return user
+
+
+def set_password(user: User, password: str, actor: User | None) -> None:
+    """Replace a user's password."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserInvalid(str(_l("The password was not changed.")),
+                          fields={"password": str(_l("At least %(n)s characters.",
+                                                     n=MIN_PASSWORD_LENGTH))})
+    with transaction():
+        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        record_audit(actor, "user.password_set", user)
+
+
+def set_language(user: User, language: str) -> None:
+    """Remember the user's UI language."""
+    if language in current_app.config["LANGUAGES"]:
+        with transaction():
+            User.update(language=language).where(User.id == user.id).execute()
+
+
+def get_user(user_id: int) -> User:
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound(str(_l("No such user.")))
+    return user
+
+
+# -- API keys -------------------------------------------------------------------
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(name: str, scopes: list[str], actor: User | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plain text, which is shown exactly once."""
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = str(_l("Enter a name."))
+    unknown = set(scopes) - set(ApiScope)
+    if unknown or not scopes:
+        errors["scopes"] = str(_l("Choose at least one valid scope."))
+    if errors:
+        raise UserInvalid(str(_l("The API key was not created.")), fields=errors)
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    plain = f"{API_KEY_PREFIX}_{prefix}_{secret}"
+    with transaction():
+        key = ApiKey.create(name=name, prefix=prefix, key_hash=_digest(plain),
+                            scopes=" ".join(sorted(set(scopes))), created_by=actor)
+        record_audit(actor, "api_key.created", key, name=name, scopes=key.scopes)
+    return key, plain
+
+
+def find_api_key(plain: str) -> ApiKey | None:
+    """The active key for this secret, or None. Compares digests in constant time."""
+    parts = (plain or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        return None
+    key = ApiKey.get_or_none(ApiKey.prefix == parts[1])
+    if key is None or not key.is_active:
+        return None
+    if not hmac.compare_digest(key.key_hash, _digest(plain)):
+        return None
+    return key
+
+
+def touch_api_key(key: ApiKey) -> None:
+    """Record use, at most once a minute per key to spare the database."""
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+
+
+def revoke_api_key(key: ApiKey, actor: User) -> None:
+    if key.revoked_at is not None:
+        return
+    with transaction():
+        ApiKey.update(revoked_at=utcnow()).where(ApiKey.id == key.id).execute()
+        record_audit(actor, "api_key.revoked", key, name=key.name)

@@ -1,0 +1,105 @@
+"""The database: one peewee proxy bound at start-up, per-request connections,
+write transactions that take the lock up front, and the migration router.
+
+SQLite runs in WAL mode with foreign keys on; PostgreSQL is used when
+DATABASE_URL starts with ``postgresql://`` (psycopg 3).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+db = peewee.DatabaseProxy()
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 15000,
+    "synchronous": "normal",
+    "cache_size": -64 * 1024,
+}
+
+
+def utcnow() -> datetime:
+    """The current time in UTC without tzinfo, as stored in every timestamp column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def open_database(url: str) -> peewee.Database:
+    """Create the peewee database for a URL (sqlite:///path or postgresql://...)."""
+    if url.startswith("sqlite:"):
+        path = url.removeprefix("sqlite:///")
+        if path not in ("", ":memory:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
+                                     check_same_thread=False)
+    if url.startswith(("postgres://", "postgresql://")):
+        return connect_url(url)
+    raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]!r}")
+
+
+def bind_database(url: str) -> peewee.Database:
+    """Point the global proxy at the database for ``url`` and return it."""
+    database = open_database(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, peewee.SqliteDatabase)
+
+
+@contextmanager
+def transaction():
+    """A write transaction.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE`` so that two writers queue on the
+    busy timeout instead of failing when a reader upgrades to a writer. Nested
+    calls become savepoints.
+    """
+    if is_sqlite() and not db.in_transaction():
+        with db.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with db.atomic() as txn:
+            yield txn
+
+
+class BaseModel(peewee.Model):
+    """Base of every model: bound to the proxy, ``created_at`` in UTC."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def migration_router():
+    """The peewee-migrate router over ``migrations/``."""
+    from peewee_migrate import Router
+
+    return Router(db, migrate_dir=MIGRATIONS_DIR, ignore=["basemodel"])
+
+
+def upgrade_database() -> list[str]:
+    """Apply every pending migration; return the names applied."""
+    router = migration_router()
+    pending = list(router.diff)
+    router.run()
+    return pending
+
+
+def all_models() -> list[type[peewee.Model]]:
+    """Every model in dependency order (used for the initial migration and test cleanup)."""
+    from portal.audit.models import MODELS as audit_models
+    from portal.auth.models import MODELS as auth_models
+    from portal.inventory.models import MODELS as inventory_models
+    from portal.locations.models import MODELS as location_models
+
+    return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models])

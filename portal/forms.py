@@ -1,0 +1,27 @@
+"""Shared form machinery: CSRF protection for every form and htmx request."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+__all__ = ["FlaskForm", "csrf"]
+
+
+def apply_domain_error(form: FlaskForm, error) -> None:
+    """Show a service's field errors on the form's fields (and the rest on the form)."""
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)
+    form.form_errors.append(error.message)
+
+
+def render_form(template: str, form: FlaskForm, **context):
+    """Render a form page: 400 when the submitted form has errors, else 200."""
+    from flask import render_template
+
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status

@@ -1,0 +1,44 @@
+"""Jinja globals and filters shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Flask, request
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
+from portal.navigation import nav_for
+
+
+def init_templating(app: Flask) -> None:
+    @app.context_processor
+    def inject_globals():
+        nav = nav_for(current_user.role) if current_user.is_authenticated else []
+        return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS}
+
+    @app.template_filter("money")
+    def money(value: Decimal | float | None, currency: str = "EUR") -> str:
+        return "" if value is None else format_currency(value, currency)
+
+    @app.template_filter("number")
+    def number(value) -> str:
+        return "" if value is None else format_decimal(value)
+
+    @app.template_filter("datetime")
+    def datetime_filter(value, fmt: str = "short") -> str:
+        return "" if value is None else format_datetime(value, fmt)
+
+    @app.template_filter("date")
+    def date_filter(value, fmt: str = "medium") -> str:
+        return "" if value is None else format_date(value, fmt)
+
+    app.add_template_global(date.today, "today")
+    app.add_template_global(get_locale, "get_locale")
+
+    @app.template_global()
+    def nav_active(item) -> bool:
+        endpoint = request.endpoint or ""
+        return endpoint == item.endpoint or endpoint.startswith(item.section)
