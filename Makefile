@@ -6,6 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 4
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PG_BENCH_URL ?= postgresql://postgres@127.0.0.1:5432/oms_bench
 FLASK  := $(BIN)/flask --app portal
 STAMP  := $(VENV)/.installed
 MO     := portal/translations/de/LC_MESSAGES/messages.mo
@@ -29,7 +30,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) $(MO)
 
 $(MO): portal/translations/de/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+	$(BIN)/pybabel compile -d portal/translations 2>&1 | grep -v "^compiling" || true
 
 translations: $(MO)
 
@@ -66,7 +67,8 @@ test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q
 
 bench: install
-	$(BIN)/python -m tests.bench
+	.ci/ensure-postgres oms_bench
+	BENCH_DATABASE_URL=$(PG_BENCH_URL) $(BIN)/python -m tests.bench
 
 lint: install
 	$(BIN)/ruff check portal jobs tests config.py

@@ -2,10 +2,18 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
+from wtforms.fields.choices import SelectChoice
 
 csrf = CSRFProtect()
 
-__all__ = ["FlaskForm", "csrf"]
+__all__ = ["FlaskForm", "csrf", "choices"]
+
+LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from ``(value, label)`` pairs."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 def apply_domain_error(form: FlaskForm, error) -> None:

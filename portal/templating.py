@@ -10,6 +10,8 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from flask_login import current_user
 
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
+from portal.forms import LANGUAGE_NAMES
+from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
 
 
@@ -17,7 +19,8 @@ def init_templating(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         nav = nav_for(current_user.role) if current_user.is_authenticated else []
-        return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS}
+        return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS,
+                "kind_labels": KIND_LABELS, "language_names": LANGUAGE_NAMES}
 
     @app.template_filter("money")
     def money(value: Decimal | float | None, currency: str = "EUR") -> str:

@@ -7,6 +7,7 @@ import os
 import re
 
 import pytest
+from flask import Blueprint
 from flask.testing import FlaskClient
 
 from config import TestConfig
@@ -43,10 +44,23 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def _crash_routes() -> Blueprint:
+    """Routes that fail on purpose, to test the 500 page and the JSON 500."""
+    crash = Blueprint("crash", __name__)
+
+    @crash.get("/test-crash")
+    @crash.get("/api/v1/test-crash")
+    def explode():
+        raise RuntimeError("kaboom")
+
+    return crash
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(TestConfig, DATABASE_URL=_database_url(tmp_path_factory))
     app.test_client_class = IsolatedClient
+    app.register_blueprint(_crash_routes())
     with app.app_context():
         if not is_sqlite():
             _reset_postgres_schema()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import JOIN
 
 from portal.audit.models import AuditEvent
 from portal.auth import services as auth
@@ -14,7 +15,7 @@ from portal.auth.login import roles_required
 from portal.auth.models import ApiKey, User
 from portal.auth.roles import ROLE_LABELS, ApiScope, Role
 from portal.errors import NotFound
-from portal.forms import apply_domain_error, render_form
+from portal.forms import apply_domain_error, choices, render_form
 from portal.htmx import wants_fragment
 from portal.locations.models import Location
 from portal.locations.services import stores
@@ -25,8 +26,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user)
-    form.role.choices = [(role.value, _(label)) for role, label in ROLE_LABELS.items()]
-    form.home_store.choices = [("", "—")] + [(str(s.id), s.name) for s in stores()]
+    form.role.choices = choices((role.value, label) for role, label in ROLE_LABELS.items())
+    form.home_store.choices = choices([("", "—")] + [(s.id, s.name) for s in stores()])
     if user is not None and request.method == "GET":
         form.home_store.data = str(user.home_store_id or "")
     return form
@@ -41,8 +42,8 @@ def _chosen_store(form: UserForm) -> Location | None:
 @roles_required(Role.ADMIN)
 def users():
     query = request.args.get("q", "").strip()
-    select = User.select(User, Location).join(Location, on=(User.home_store == Location.id),
-                                              join_type="LEFT OUTER")
+    select = User.select(User, Location).join(Location, JOIN.LEFT_OUTER,
+                                              on=(User.home_store == Location.id))
     if query:
         select = select.where(User.email.contains(query.lower()) | User.name.contains(query))
     if role := request.args.get("role"):

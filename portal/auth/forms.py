@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from portal.forms import FlaskForm
+from portal.forms import LANGUAGE_NAMES, FlaskForm, choices
 
 
 class LoginForm(FlaskForm):
@@ -14,7 +14,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("de", "Deutsch")])
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
 
 
 class UserForm(FlaskForm):
@@ -25,7 +25,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"))
     home_store = SelectField(_l("Home store"), validators=[Optional()])
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("de", "Deutsch")])
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_NAMES.items()))
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
 

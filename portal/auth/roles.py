@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class Role(StrEnum):
     EMPLOYEE = "employee"
@@ -11,10 +13,10 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.EMPLOYEE: "Store employee",
-    Role.LOGISTICS: "Logistics",
-    Role.MANAGER: "Manager",
-    Role.ADMIN: "Administrator",
+    Role.EMPLOYEE: _l("Store employee"),
+    Role.LOGISTICS: _l("Logistics"),
+    Role.MANAGER: _l("Manager"),
+    Role.ADMIN: _l("Administrator"),
 }
 
 # Roles whose data is limited to the user's home store.
@@ -33,10 +35,10 @@ class ApiScope(StrEnum):
 
 
 SCOPE_LABELS = {
-    ApiScope.AVAILABILITY_READ: "Read availability",
-    ApiScope.ORDERS_WRITE: "Create and cancel orders",
-    ApiScope.ORDERS_READ: "Read orders",
-    ApiScope.FULFILLMENTS: "Pull fulfilments, report WMS events",
-    ApiScope.RETURNS_WRITE: "Register returns",
-    ApiScope.MARKETPLACE: "Marketplace sync",
+    ApiScope.AVAILABILITY_READ: _l("Read availability"),
+    ApiScope.ORDERS_WRITE: _l("Create and cancel orders"),
+    ApiScope.ORDERS_READ: _l("Read orders"),
+    ApiScope.FULFILLMENTS: _l("Pull fulfilments, report WMS events"),
+    ApiScope.RETURNS_WRITE: _l("Register returns"),
+    ApiScope.MARKETPLACE: _l("Marketplace sync"),
 }

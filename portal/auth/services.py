@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.audit.services import record_audit
 from portal.auth.errors import LoginFailed, LoginLocked, UserInvalid
@@ -59,8 +60,9 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User:
     remaining = login_lock_remaining(email)
     if remaining is not None:
         minutes = max(1, int(remaining.total_seconds() // 60) + 1)
-        raise LoginLocked(str(_l("Too many failed attempts. Try again in %(minutes)s minutes.",
-                                 minutes=minutes)))
+        raise LoginLocked(ngettext("Too many failed attempts. Try again in %(num)s minute.",
+                                   "Too many failed attempts. Try again in %(num)s minutes.",
+                                   minutes))
     user = User.get_or_none(User.email == email)
     if user is None:
         burn_verification()

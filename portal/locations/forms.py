@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from portal.forms import FlaskForm
+from portal.forms import FlaskForm, choices
 from portal.locations.status import LocationKind
 
 KIND_LABELS = {
@@ -19,11 +19,12 @@ KIND_LABELS = {
 class LocationForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=16)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
     street = StringField(_l("Street"), validators=[Length(max=160)])
     postcode = StringField(_l("Postcode"), validators=[Length(max=16)])
     city = StringField(_l("City"), validators=[Length(max=80)])
-    country = StringField(_l("Country"), default="DE", validators=[DataRequired(), Length(2, 2)])
+    country = StringField(_l("Country"), default="DE", validators=[
+        DataRequired(), Length(2, 2, message=_l("Two-letter ISO country code, e.g. DE."))])
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False),
@@ -41,4 +42,8 @@ class LocationForm(FlaskForm):
 
     def location_data(self) -> dict:
         """The submitted values as a dict for the location services."""
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        for name, field in self._fields.items():
+            if isinstance(field, StringField) and data.get(name) is None:
+                data[name] = ""
+        return data

@@ -12,7 +12,7 @@ from portal.forms import apply_domain_error, render_form
 from portal.htmx import wants_fragment
 from portal.inventory import queries as stock
 from portal.locations import services
-from portal.locations.forms import KIND_LABELS, LocationForm
+from portal.locations.forms import LocationForm
 from portal.locations.models import Location
 from portal.pagination import paginate
 
@@ -25,8 +25,7 @@ def index():
     query = request.args.get("q", "").strip()
     kind = request.args.get("kind", "")
     page = paginate(services.search_locations(query, kind), per_page=25)
-    context = {"page": page, "q": query, "kind": kind, "kind_labels": KIND_LABELS,
-               "staff": services.staff_counts()}
+    context = {"page": page, "q": query, "kind": kind, "staff": services.staff_counts()}
     if wants_fragment():
         return render_template("locations/_rows.html", **context)
     return render_template("locations/index.html", **context)
@@ -45,7 +44,7 @@ def my_store():
 def detail(code: str):
     location = require_visible_location(Location.get_or_none(Location.code == code.upper()))
     return render_template(
-        "locations/detail.html", location=location, kind_labels=KIND_LABELS,
+        "locations/detail.html", location=location,
         summary=stock.stock_summary(location), low_stock=list(stock.low_stock(location)),
         incoming=list(stock.incoming_stock(location)),
         nearby=services.nearby_locations(location))

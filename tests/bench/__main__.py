@@ -1,0 +1,18 @@
+"""``python -m tests.bench``: every benchmark on SQLite, and on PostgreSQL when
+BENCH_DATABASE_URL names one (``make bench`` sets it to the local test server)."""
+
+from __future__ import annotations
+
+import os
+
+from tests.bench import bench_portal
+
+
+def main() -> None:
+    bench_portal.run()
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        bench_portal.run(url)
+
+
+if __name__ == "__main__":
+    main()
