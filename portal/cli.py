@@ -10,6 +10,7 @@ from portal.auth.roles import ApiScope, Role
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 demo_cli = AppGroup("demo", help="Demo data for a new installation.")
+stock_cli = AppGroup("stock", help="Stock levels and their ledger.")
 
 
 @db_cli.command("upgrade")
@@ -77,6 +78,29 @@ def demo_load(products: int):
     click.echo(result)
 
 
+@stock_cli.command("check")
+def stock_check():
+    """Compare every stock level with its ledger; exit 1 on any difference."""
+    from portal.inventory.ledger import check_levels
+
+    differences = check_levels()
+    for diff in differences[:200]:
+        click.echo(diff.describe())
+    if differences:
+        click.echo(f"{len(differences)} stock level(s) differ from the ledger. "
+                   "Run 'flask --app portal stock rebuild' to repair.", err=True)
+        raise SystemExit(1)
+    click.echo("Stock levels match the ledger.")
+
+
+@stock_cli.command("rebuild")
+def stock_rebuild():
+    """Repair stock levels from the ledger."""
+    from portal.inventory.ledger import rebuild_levels
+
+    click.echo(f"Rebuilt {rebuild_levels()} stock level(s) from the ledger.")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (db_cli, demo_cli, create_api_key_command, create_user_command):
+    for command in (db_cli, demo_cli, stock_cli, create_api_key_command, create_user_command):
         app.cli.add_command(command)

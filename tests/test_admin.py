@@ -22,7 +22,8 @@ def test_admin_creates_an_employee_who_can_log_in(as_role, stores, app):
     assert response.status_code == 302
     user = User.get(User.email == "neu@example.com")
     assert (user.role, user.home_store_id, user.language) == ("employee", stores["HAM"].id, "de")
-    audit = AuditEvent.get(AuditEvent.action == "user.created", AuditEvent.object_id == str(user.id))
+    audit = AuditEvent.get(AuditEvent.action == "user.created",
+                           AuditEvent.object_id == str(user.id))
     assert audit.actor == "admin@test.example"
     assert login(app.test_client(), "neu@example.com", "sicheres-pw-1").status_code == 302
 

@@ -69,7 +69,7 @@ def test_migrations_apply_on_an_empty_database_of_the_backend_under_test(app, tm
         db.initialize(fresh)
     try:
         assert fresh.get_tables() == []
-        assert upgrade_database() == ["001_initial"]
+        assert upgrade_database()[0] == "001_initial"
         assert {m._meta.table_name for m in all_models()} <= set(fresh.get_tables())
     finally:
         fresh.close()

@@ -88,4 +88,18 @@ class IncomingStock(BaseModel):
         indexes = ((("location", "status", "expected_on"), False),)
 
 
-MODELS = [Product, StockLevel, StockMovement, IncomingStock]
+class ChannelBuffer(BaseModel):
+    """Hold back ``quantity`` units of every product at a location (or at every
+    location when ``location`` is empty) from one sales channel, e.g. keep the
+    last two pieces in a store for walk-in customers instead of the web shop."""
+
+    channel = pw.CharField(max_length=16)
+    location = pw.ForeignKeyField(Location, null=True, on_delete="CASCADE")
+    quantity = pw.IntegerField(constraints=[pw.Check("quantity >= 0")])
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("channel", "location"), True),)
+
+
+MODELS = [Product, StockLevel, StockMovement, IncomingStock, ChannelBuffer]

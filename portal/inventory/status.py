@@ -28,3 +28,21 @@ class IncomingStatus(StrEnum):
 class IncomingSource(StrEnum):
     SUPPLIER_ORDER = "supplier_order"
     TRANSFER = "transfer"
+
+
+class AdjustmentReason(StrEnum):
+    """Why an employee or manager corrected a stock level."""
+
+    COUNT = "count"
+    DAMAGE = "damage"
+    THEFT = "theft"
+    CORRECTION = "correction"
+
+
+class Channel(StrEnum):
+    """Sales channels; buffers hold stock back from one of them."""
+
+    WEB = "web"
+    STORE = "store"
+    ORDER_IN_STORE = "order_in_store"
+    MARKETPLACE = "marketplace"
