@@ -61,11 +61,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.api import availability  # noqa: F401 - adds its routes to the API blueprint
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.inventory.import_views import bp as imports_bp
+    from portal.inventory.views import bp as stock_bp
     from portal.locations.views import bp as locations_bp
 
-    for blueprint in (auth_bp, dashboard_bp, locations_bp, admin_bp, api_bp, health_bp):
+    for blueprint in (auth_bp, dashboard_bp, stock_bp, imports_bp, locations_bp, admin_bp,
+                      api_bp, health_bp):
         app.register_blueprint(blueprint)

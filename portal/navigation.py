@@ -22,8 +22,10 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("dashboard.index", _l("Dashboard"), ALL, "dashboard."),
+    NavItem("stock.search_page", _l("Stock"), ALL, "stock."),
     NavItem("locations.my_store", _l("My store"), frozenset({E}), "locations.my_store"),
     NavItem("locations.index", _l("Locations"), frozenset({L, M, A}), "locations."),
+    NavItem("imports.index", _l("Import / export"), frozenset({M, A}), "imports."),
     NavItem("admin.users", _l("Users"), frozenset({A}), "admin.user"),
     NavItem("admin.api_keys", _l("API keys"), frozenset({A}), "admin.api_key"),
     NavItem("admin.audit_log", _l("Audit log"), frozenset({M, A}), "admin.audit"),

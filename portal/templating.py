@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.forms import LANGUAGE_NAMES
+from portal.inventory.forms import MOVEMENT_LABELS
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
 
@@ -20,7 +21,8 @@ def init_templating(app: Flask) -> None:
     def inject_globals():
         nav = nav_for(current_user.role) if current_user.is_authenticated else []
         return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS,
-                "kind_labels": KIND_LABELS, "language_names": LANGUAGE_NAMES}
+                "kind_labels": KIND_LABELS, "language_names": LANGUAGE_NAMES,
+                "movement_labels": MOVEMENT_LABELS}
 
     @app.template_filter("money")
     def money(value: Decimal | float | None, currency: str = "EUR") -> str:

@@ -85,10 +85,14 @@ def test_logistics_post_to_admin_action_is_refused_and_changes_nothing(as_role, 
 
 
 @pytest.mark.parametrize("role,items,absent", [
-    ("employee", ["Dashboard", "My store"], ["Users", "Locations", "API keys"]),
-    ("logistics", ["Dashboard", "Locations"], ["Users", "API keys", "My store"]),
-    ("manager", ["Dashboard", "Locations", "Audit log"], ["Users", "API keys"]),
-    ("admin", ["Dashboard", "Locations", "Users", "API keys", "Audit log"], ["My store"]),
+    ("employee", ["Dashboard", "Stock", "My store"],
+     ["Users", "Locations", "API keys", "Import / export"]),
+    ("logistics", ["Dashboard", "Stock", "Locations"],
+     ["Users", "API keys", "My store", "Import / export"]),
+    ("manager", ["Dashboard", "Stock", "Locations", "Import / export", "Audit log"],
+     ["Users", "API keys"]),
+    ("admin", ["Dashboard", "Stock", "Locations", "Import / export", "Users", "API keys",
+               "Audit log"], ["My store"]),
 ])
 def test_navigation_follows_the_role(as_role, role, items, absent):
     page = as_role(role).get("/").get_data(as_text=True)

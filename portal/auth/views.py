@@ -9,15 +9,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import services
 from portal.auth.errors import LoginFailed, LoginLocked
 from portal.auth.forms import LanguageForm, LoginForm
+from portal.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboard.index")
+    return safe_next(target, url_for("dashboard.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -123,6 +123,11 @@ def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def _take(name: str) -> Path:
+        # Wait until htmx is idle and its progress bar has faded out (a .2 s transition).
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request') && (!document.getElementById("
+            "'progress') || getComputedStyle(document.getElementById('progress')).opacity"
+            " === '0')")
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -15,10 +15,11 @@ from tests.e2e.conftest import TABLET
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "employee": ["Dashboard", "My store"],
-    "logistics": ["Dashboard", "Locations"],
-    "manager": ["Dashboard", "Locations", "Audit log"],
-    "admin": ["Dashboard", "Locations", "Users", "API keys", "Audit log"],
+    "employee": ["Dashboard", "Stock", "My store"],
+    "logistics": ["Dashboard", "Stock", "Locations"],
+    "manager": ["Dashboard", "Stock", "Locations", "Import / export", "Audit log"],
+    "admin": ["Dashboard", "Stock", "Locations", "Import / export", "Users", "API keys",
+              "Audit log"],
 }
 DASHBOARD_HEADING = {
     "employee": "Berlin Mitte",

@@ -1,0 +1,54 @@
+"""GET /api/v1/availability: available-to-promise for the web shop and marketplaces."""
+
+from __future__ import annotations
+
+import re
+
+from flask import jsonify, request
+
+from portal.api.auth import require_scope
+from portal.api.views import bp
+from portal.auth.roles import ApiScope
+from portal.errors import DomainError
+from portal.inventory.availability import MAX_SKUS, availability
+from portal.inventory.status import Channel
+
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+POSTCODE = re.compile(r"^[A-Za-z0-9 -]{2,10}$")
+
+
+class BadQuery(DomainError):
+    code = "invalid"
+    status = 400
+
+
+def _query() -> dict:
+    skus = [s.strip() for s in request.args.getlist("sku") if s.strip()]
+    errors = {}
+    if not skus:
+        errors["sku"] = "Give at least one sku parameter, e.g. ?sku=SNK-10001."
+    elif len(skus) > MAX_SKUS:
+        errors["sku"] = f"At most {MAX_SKUS} SKUs per call."
+    country = request.args.get("country")
+    if country is not None and not COUNTRY.match(country):
+        errors["country"] = "Two-letter ISO country code, e.g. DE."
+    postcode = request.args.get("postcode")
+    if postcode is not None and not POSTCODE.match(postcode):
+        errors["postcode"] = "A postcode of 2-10 letters or digits."
+    channel = request.args.get("channel", Channel.WEB)
+    if channel not in set(Channel):
+        errors["channel"] = f"One of: {', '.join(Channel)}."
+    if errors:
+        raise BadQuery("The query is not valid.", fields=errors)
+    return {"skus": skus, "country": country, "postcode": postcode, "channel": channel,
+            "location": request.args.get("location")}
+
+
+@bp.get("/availability")
+@require_scope(ApiScope.AVAILABILITY_READ)
+def get_availability():
+    """Per SKU: total available, per location, and incoming stock; unknown SKUs listed."""
+    query = _query()
+    results, unknown = availability(query.pop("skus"), **query)
+    return jsonify({"skus": [r.as_dict() for r in results], "unknown": unknown,
+                    "channel": query["channel"]})

@@ -1,0 +1,49 @@
+"""Forms of the stock screens."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.forms import FlaskForm, choices
+from portal.inventory.status import AdjustmentReason
+
+ACTION_LABELS = {
+    "receive": _l("Goods received (+)"),
+    "remove": _l("Remove (−)"),
+    "add": _l("Add (+)"),
+    "count": _l("Counted: set on hand to"),
+    "safety": _l("Set safety stock to"),
+}
+REASON_LABELS = {
+    AdjustmentReason.DAMAGE: _l("Damaged"),
+    AdjustmentReason.THEFT: _l("Theft / loss"),
+    AdjustmentReason.CORRECTION: _l("Correction"),
+    AdjustmentReason.COUNT: _l("Stock count"),
+}
+
+
+class StockChangeForm(FlaskForm):
+    """One change to one stock row; ``reason`` matters for add and remove."""
+
+    action = SelectField(_l("Change"), choices=choices(ACTION_LABELS.items()),
+                         validators=[DataRequired()])
+    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(),
+                                                        NumberRange(min=0, max=1_000_000)])
+    reason = SelectField(_l("Reason"), choices=choices(REASON_LABELS.items()),
+                         default=AdjustmentReason.CORRECTION.value)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=120)])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=60)])
+
+MOVEMENT_LABELS = {
+    "opening": _l("Opening balance"),
+    "receipt": _l("Receipt"),
+    "sale": _l("Shipped / sold"),
+    "reservation": _l("Reserved"),
+    "release": _l("Released"),
+    "adjustment": _l("Adjustment"),
+    "transfer_out": _l("Transfer out"),
+    "transfer_in": _l("Transfer in"),
+    "return": _l("Return"),
+    "feed_sync": _l("Feed sync"),
+    "safety_stock": _l("Safety stock"),
+}

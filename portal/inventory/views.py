@@ -1,0 +1,120 @@
+"""Stock screens: search across the pool, the product page, inline adjust and receive."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.errors import DomainError
+from portal.forms import apply_domain_error
+from portal.htmx import wants_fragment, with_trigger
+from portal.inventory import search, services
+from portal.inventory.forms import StockChangeForm
+from portal.inventory.models import Product, StockLevel
+from portal.inventory.product_page import product_overview
+from portal.urls import safe_next
+
+bp = Blueprint("stock", __name__, url_prefix="/stock")
+
+STOCK_CHANGED = "stock-changed"
+
+
+@bp.get("/")
+@login_required
+def search_page():
+    default_location = current_user.home_store.code if current_user.home_store else ""
+    flt = search.StockFilter.from_args(request.args, default_location=default_location
+                                       if "location" not in request.args else "")
+    query = search.stock_query(flt)
+    total = search.capped_count(query)
+    rows = list(query.paginate(flt.page, search.PER_PAGE))
+    context = {"flt": flt, "rows": rows, "total": total, "cap": search.COUNT_CAP,
+               "pages": max(1, -(-min(total, search.COUNT_CAP) // search.PER_PAGE)),
+               "incoming": search.incoming_totals(rows), "sort_labels": search.SORT_LABELS}
+    if wants_fragment():
+        return render_template("inventory/_results.html", **context)
+    return render_template("inventory/search.html", categories=search.categories(),
+                           locations=search.location_choices(), **context)
+
+
+@bp.get("/products/<sku>")
+@login_required
+def product(sku: str):
+    item = Product.get_or_none(Product.sku == sku)
+    if item is None:
+        abort(404)
+    return render_template("inventory/product.html", **product_overview(item, current_user))
+
+
+def _editable_level(level_id: int) -> StockLevel:
+    """The stock row, if this user may change it: managers and admins anywhere,
+    employees in their own store only (another store's row is a 404)."""
+    level = StockLevel.get_or_none(StockLevel.id == level_id)
+    if level is None or not can_change_stock(level.location):
+        abort(404)
+    return level
+
+
+def can_change_stock(location) -> bool:
+    if current_user.role in ("manager", "admin"):
+        return True
+    return current_user.role == "employee" and current_user.home_store_id == location.id
+
+
+@bp.route("/levels/<int:level_id>/change", methods=["GET", "POST"])
+@login_required
+def change_level(level_id: int):
+    """Receive, adjust, count or set safety stock on one row (inline with htmx)."""
+    level = _editable_level(level_id)
+    form = StockChangeForm()
+    if form.validate_on_submit():
+        try:
+            _apply_change(level, form)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            level = StockLevel.get_by_id(level.id)
+            if wants_fragment():
+                row = render_template("inventory/_level_row.html", level=level,
+                                      can_change=True, changed=True,
+                                      context=request.args.get("context", "search"))
+                return with_trigger(row, STOCK_CHANGED)
+            flash(_("Stock of %(sku)s at %(location)s saved.", sku=level.product.sku,
+                    location=level.location.code), "success")
+            return redirect(safe_next(request.args.get("next"),
+                                      url_for(".product", sku=level.product.sku)))
+    template = "inventory/_level_form.html" if wants_fragment() else "inventory/change.html"
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, level=level, form=form,
+                           context=request.args.get("context", "search")), status
+
+
+@bp.get("/levels/<int:level_id>/row")
+@login_required
+def level_row(level_id: int):
+    """The plain row again (the inline form's Cancel)."""
+    level = StockLevel.get_or_none(StockLevel.id == level_id)
+    if level is None:
+        abort(404)
+    return render_template("inventory/_level_row.html", level=level,
+                           can_change=can_change_stock(level.location),
+                           context=request.args.get("context", "search"))
+
+
+def _apply_change(level: StockLevel, form: StockChangeForm) -> None:
+    action, quantity = form.action.data, form.quantity.data
+    product, location = level.product, level.location
+    if action == "receive":
+        services.receive_stock(product, location, quantity, user=current_user,
+                               reference=form.reference.data or "", reason=form.note.data or "")
+    elif action == "count":
+        services.count_stock(product, location, quantity, user=current_user,
+                             note=form.note.data or "")
+    elif action == "safety":
+        services.set_safety_stock(product, location, quantity, user=current_user)
+    else:
+        delta = quantity if action == "add" else -quantity
+        services.adjust_stock(product, location, delta, form.reason.data, user=current_user,
+                              note=form.note.data or "", reference=form.reference.data or "")
+
