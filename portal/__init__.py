@@ -67,9 +67,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.inventory.import_views import bp as imports_bp
+    from portal.inventory.ledger_views import bp as ledger_bp
     from portal.inventory.views import bp as stock_bp
     from portal.locations.views import bp as locations_bp
 
-    for blueprint in (auth_bp, dashboard_bp, stock_bp, imports_bp, locations_bp, admin_bp,
-                      api_bp, health_bp):
+    for blueprint in (auth_bp, dashboard_bp, stock_bp, ledger_bp, imports_bp, locations_bp,
+                      admin_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)

@@ -20,8 +20,10 @@ def is_boosted() -> bool:
 
 
 def wants_fragment() -> bool:
-    """A targeted htmx request (not a boosted page load) gets only the partial."""
-    return is_htmx() and not is_boosted()
+    """A targeted htmx request gets only the partial; a boosted page load and htmx's
+    history restore (after a back-button cache miss) get the whole page."""
+    return (is_htmx() and not is_boosted()
+            and not request.headers.get("HX-History-Restore-Request"))
 
 
 def with_trigger(body, event: str | dict, status: int = 200) -> Response:

@@ -23,6 +23,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("dashboard.index", _l("Dashboard"), ALL, "dashboard."),
     NavItem("stock.search_page", _l("Stock"), ALL, "stock."),
+    NavItem("ledger.index", _l("Ledger"), ALL, "ledger."),
     NavItem("locations.my_store", _l("My store"), frozenset({E}), "locations.my_store"),
     NavItem("locations.index", _l("Locations"), frozenset({L, M, A}), "locations."),
     NavItem("imports.index", _l("Import / export"), frozenset({M, A}), "imports."),

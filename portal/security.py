@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -18,7 +18,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
 def init_security(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL bytes in text input are never legitimate and PostgreSQL cannot store them:
+        refuse the whole request with 400 before anything reads it."""
+        if _has_nul(request.args.values()) or _has_nul(request.args.keys()) or (
+                request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                and _has_nul(request.form.values())):
+            abort(400)
+
     @app.after_request
     def add_security_headers(response):
         headers = response.headers

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from flask import Flask, request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.forms import LANGUAGE_NAMES
-from portal.inventory.forms import MOVEMENT_LABELS
+from portal.inventory.forms import CHANNEL_LABELS, MOVEMENT_LABELS
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
+
+
+@lru_cache(maxsize=16)
+def _medium_datetime_pattern(locale: str) -> str:
+    """The locale's medium date (as the ``date`` filter) with its short time: no seconds."""
+    data = Locale.parse(locale)
+    glue = str(data.datetime_formats["medium"])
+    return glue.replace("{1}", data.date_formats["medium"].pattern).replace(
+        "{0}", data.time_formats["short"].pattern)
 
 
 def init_templating(app: Flask) -> None:
@@ -22,7 +34,7 @@ def init_templating(app: Flask) -> None:
         nav = nav_for(current_user.role) if current_user.is_authenticated else []
         return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS,
                 "kind_labels": KIND_LABELS, "language_names": LANGUAGE_NAMES,
-                "movement_labels": MOVEMENT_LABELS}
+                "movement_labels": MOVEMENT_LABELS, "channel_labels": CHANNEL_LABELS}
 
     @app.template_filter("money")
     def money(value: Decimal | float | None, currency: str = "EUR") -> str:
@@ -33,14 +45,19 @@ def init_templating(app: Flask) -> None:
         return "" if value is None else format_decimal(value)
 
     @app.template_filter("datetime")
-    def datetime_filter(value, fmt: str = "short") -> str:
-        return "" if value is None else format_datetime(value, fmt)
+    def datetime_filter(value, fmt: str | None = None) -> str:
+        """A date as the ``date`` filter shows it plus hours and minutes, e.g.
+        "Nov 25, 2026, 10:27 PM" or "25.11.2026, 22:27"; ``fmt`` picks another format."""
+        if value is None:
+            return ""
+        return format_datetime(value, fmt or _medium_datetime_pattern(str(get_locale())))
 
     @app.template_filter("date")
     def date_filter(value, fmt: str = "medium") -> str:
         return "" if value is None else format_date(value, fmt)
 
     app.add_template_global(date.today, "today")
+    app.add_template_global(audit_rows, "audit_rows")
     app.add_template_global(get_locale, "get_locale")
 
     @app.template_global()

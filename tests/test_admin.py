@@ -99,14 +99,18 @@ def test_api_key_is_shown_once_and_listed_by_prefix_only(as_role):
 
     created = _post(client, "/admin/api-keys", {"name": "Web shop", "scopes": ["orders:write",
                                                                                "orders:read"]})
+    shown = client.get("/admin/api-keys").get_data(as_text=True)
     listing = client.get("/admin/api-keys").get_data(as_text=True)
 
     key = ApiKey.get(ApiKey.name == "Web shop")
-    page = created.get_data(as_text=True)
-    assert f'value="oms_{key.prefix}_' in page
+    assert created.status_code == 302  # Post/Redirect/Get: a reload cannot post it again
+    assert created.headers["Location"] == "/admin/api-keys"
+    assert f'value="oms_{key.prefix}_' in shown
+    assert "Your new key for “Web shop”" in shown
     assert f'value="oms_{key.prefix}_' not in listing
     assert f"oms_{key.prefix}_…" in listing
     assert key.scope_list == ["orders:read", "orders:write"]
+    assert ApiKey.select().count() == 1
 
 
 def test_api_key_without_scope_is_refused(as_role):

@@ -81,3 +81,12 @@ def test_htmx_is_vendored_with_its_licence(app):
     vendor = pathlib.Path(app.static_folder) / "vendor" / "htmx"
     assert (vendor / "LICENSE").read_text().startswith("Zero-Clause BSD")
     assert 'version:"2.' in (vendor / "htmx.min.js").read_text()
+
+
+def test_nul_bytes_in_input_are_a_400(client, users):
+    from tests.conftest import csrf_token
+
+    assert client.get("/login?next=%00").status_code == 400
+    response = client.post("/login", data={"email": "a\x00@example.com", "password": "x",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 400

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
@@ -22,6 +22,8 @@ from portal.locations.services import stores
 from portal.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+NEW_KEY_SESSION = "new_api_key"  # {"name", "key"} of a just-created key, shown once
 
 
 def _user_form(user: User | None = None) -> UserForm:
@@ -94,21 +96,21 @@ def user_edit(user_id: int):
 @bp.route("/api-keys", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def api_keys():
+    """Post/Redirect/Get: a created key is kept in the session for exactly one GET, so a
+    reload shows the list instead of posting the form (and creating a key) again."""
     form = ApiKeyForm()
-    new_key = None
     chosen = request.form.getlist("scopes")
     if form.validate_on_submit():
         try:
-            key, new_key = auth.create_api_key(form.name.data, chosen, current_user)
+            key, plain = auth.create_api_key(form.name.data, chosen, current_user)
         except UserInvalid as error:
             apply_domain_error(form, error)
         else:
-            flash(_("API key %(name)s created. Copy it now: it is shown only once.",
-                    name=key.name), "success")
-            form = ApiKeyForm(formdata=None)
-            chosen = []
+            session[NEW_KEY_SESSION] = {"name": key.name, "key": plain}
+            return redirect(url_for(".api_keys"))
+    new_key = session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
     keys = ApiKey.select().order_by(ApiKey.revoked_at.is_null(False), ApiKey.created_at.desc())
-    status = 400 if request.method == "POST" and new_key is None else 200
+    status = 400 if request.method == "POST" else 200
     return render_template("admin/api_keys.html", form=form, keys=keys, new_key=new_key,
                            scopes=list(ApiScope), chosen=chosen), status
 

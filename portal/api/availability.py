@@ -10,11 +10,12 @@ from portal.api.auth import require_scope
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError
-from portal.inventory.availability import MAX_SKUS, availability
+from portal.inventory.availability import DEFAULT_LOCATIONS, MAX_SKUS, availability
 from portal.inventory.status import Channel
 
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 POSTCODE = re.compile(r"^[A-Za-z0-9 -]{2,10}$")
+MAX_LOCATIONS = 500
 
 
 class BadQuery(DomainError):
@@ -35,19 +36,23 @@ def _query() -> dict:
     postcode = request.args.get("postcode")
     if postcode is not None and not POSTCODE.match(postcode):
         errors["postcode"] = "A postcode of 2-10 letters or digits."
+    limit = request.args.get("limit", str(DEFAULT_LOCATIONS))
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LOCATIONS:
+        errors["limit"] = f"Locations per SKU: 1 to {MAX_LOCATIONS}."
     channel = request.args.get("channel", Channel.WEB)
     if channel not in set(Channel):
         errors["channel"] = f"One of: {', '.join(Channel)}."
     if errors:
         raise BadQuery("The query is not valid.", fields=errors)
     return {"skus": skus, "country": country, "postcode": postcode, "channel": channel,
-            "location": request.args.get("location")}
+            "location": request.args.get("location"), "limit": int(limit)}
 
 
 @bp.get("/availability")
 @require_scope(ApiScope.AVAILABILITY_READ)
 def get_availability():
-    """Per SKU: total available, per location, and incoming stock; unknown SKUs listed."""
+    """Per SKU: total available, the best ``limit`` locations (default 20) and incoming
+    stock; unknown SKUs are listed under ``unknown``."""
     query = _query()
     results, unknown = availability(query.pop("skus"), **query)
     return jsonify({"skus": [r.as_dict() for r in results], "unknown": unknown,

@@ -29,7 +29,7 @@ def login():
             user = services.authenticate(form.email.data, form.password.data,
                                          request.remote_addr or "")
         except (LoginFailed, LoginLocked) as error:
-            form.password.errors.append(error.message)
+            form.form_errors.append(error.message)  # shown above the fields
             status = 429 if isinstance(error, LoginLocked) else 401
         else:
             session.clear()  # a fresh session on login defeats session fixation

@@ -8,10 +8,11 @@ store channels sell from stores and warehouses.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import heapq
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.db import db
 from portal.inventory.models import ChannelBuffer, IncomingStock, Product, StockLevel
 from portal.inventory.status import Channel, IncomingStatus
 from portal.locations.models import Location
@@ -25,6 +26,7 @@ CHANNEL_KINDS = {
     Channel.ORDER_IN_STORE: (K.STORE, K.WAREHOUSE),
 }
 MAX_SKUS = 100
+DEFAULT_LOCATIONS = 20
 
 
 @dataclass
@@ -40,27 +42,31 @@ class LocationStock:
 class SkuAvailability:
     sku: str
     available: int = 0
+    location_count: int = 0  # locations with stock to sell; ``locations`` shows the best
     locations: list[LocationStock] = field(default_factory=list)
     incoming: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"sku": self.sku, "available": self.available,
+                "location_count": self.location_count,
                 "locations": [vars(loc) for loc in self.locations], "incoming": self.incoming}
 
 
 def channel_buffers(channel: str) -> tuple[int, dict[int, int]]:
-    """The channel's buffer for every location, and per-location overrides."""
+    """The channel's buffer at every location, and the locations with their own."""
     default, per_location = 0, {}
-    for buffer in ChannelBuffer.select().where(ChannelBuffer.channel == channel):
-        if buffer.location_id is None:
-            default = buffer.quantity
+    for location_id, quantity in (ChannelBuffer.select(ChannelBuffer.location,
+                                                       ChannelBuffer.quantity)
+                                  .where(ChannelBuffer.channel == channel).tuples()):
+        if location_id is None:
+            default = quantity
         else:
-            per_location[buffer.location_id] = buffer.quantity
+            per_location[location_id] = quantity
     return default, per_location
 
 
 def _postcode_affinity(postcode: str, location_postcode: str) -> int:
-    """How many leading postcode digits match: a cheap nearness without a geocoder
+    """How many leading digits two postcodes share: a cheap nearness without a geocoder
     (German postcodes share leading digits within a region)."""
     shared = 0
     for a, b in zip(postcode, location_postcode, strict=False):
@@ -71,9 +77,15 @@ def _postcode_affinity(postcode: str, location_postcode: str) -> int:
 
 
 def availability(skus: list[str], *, channel: str = Channel.WEB, country: str | None = None,
-                 postcode: str | None = None, location: str | None = None
-                 ) -> tuple[list[SkuAvailability], list[str]]:
-    """Availability for ``skus`` (in the order asked) and the SKUs that do not exist."""
+                 postcode: str | None = None, location: str | None = None,
+                 limit: int = DEFAULT_LOCATIONS) -> tuple[list[SkuAvailability], list[str]]:
+    """Availability for ``skus`` (in the order asked) and the SKUs that do not exist.
+
+    Each SKU lists at most ``limit`` locations, best first (nearest by postcode, then
+    location priority, then most stock); its total counts every location. One indexed
+    range scan per SKU reads the rows; buffers and ranking are applied in Python,
+    which at thousands of locations per SKU is faster than window functions.
+    """
     wanted = list(dict.fromkeys(skus))[:MAX_SKUS]
     products = {p.sku: p for p in Product.select(Product.id, Product.sku)
                 .where(Product.sku.in_(wanted), Product.active == True)}  # noqa: E712
@@ -82,46 +94,61 @@ def availability(skus: list[str], *, channel: str = Channel.WEB, country: str | 
     if not products:
         return [], unknown
     by_id = {p.id: p.sku for p in products.values()}
-    locations = Location.select(Location.id).where(
-        Location.active == True, Location.kind.in_(CHANNEL_KINDS[channel]))  # noqa: E712
+    default, buffers = channel_buffers(channel)
+    candidates: dict[int, list] = {product_id: [] for product_id in by_id}
+    for product_id, on_hand, reserved, safety, loc_id, code, kind, loc_postcode, priority \
+            in _stock_rows(list(by_id), channel, country, location):
+        sellable = on_hand - reserved - safety - buffers.get(loc_id, default)
+        if sellable <= 0:
+            continue
+        affinity = _postcode_affinity(postcode, loc_postcode) if postcode else 0
+        candidates[product_id].append(((-affinity, priority, -sellable, code),
+                                       LocationStock(code, kind, sellable, on_hand, reserved)))
+    for product_id, entries in candidates.items():
+        result = results[by_id[product_id]]
+        result.available = sum(stock.available for _key, stock in entries)
+        result.location_count = len(entries)
+        result.locations = [stock for _key, stock in
+                            heapq.nsmallest(max(1, limit), entries, key=lambda e: e[0])]
+    _add_incoming(results, by_id, channel, country, location)
+    return [results[sku] for sku in wanted if sku in results], unknown
+
+
+def _location_conditions(channel: str, country: str | None, location: str | None) -> list:
+    conditions = [Location.active == True,  # noqa: E712
+                  Location.kind.in_(CHANNEL_KINDS[channel])]
     if country:
-        locations = locations.where(Location.country == country.upper())
+        conditions.append(Location.country == country.upper())
     if location:
-        locations = locations.where(Location.code == location.upper())
-    default_buffer, buffers = channel_buffers(channel)
-    rows = (StockLevel
+        conditions.append(Location.code == location.upper())
+    return conditions
+
+
+def _stock_rows(product_ids: list[int], channel: str, country: str | None,
+                location: str | None) -> list[tuple]:
+    """Rows with something to sell (before buffers) at eligible locations, as plain
+    tuples straight from the cursor (all columns are ints and strings; skipping peewee's
+    per-row conversion matters at thousands of rows)."""
+    query = (StockLevel
             .select(StockLevel.product, StockLevel.on_hand, StockLevel.reserved,
                     StockLevel.safety_stock, Location.id, Location.code, Location.kind,
                     Location.postcode, Location.priority)
             .join(Location)
-            .where(StockLevel.product.in_(list(by_id)), StockLevel.location.in_(locations),
-                   StockLevel.on_hand > StockLevel.reserved + StockLevel.safety_stock)
-            .tuples())
-    ranked = defaultdict(list)
-    for product_id, on_hand, reserved, safety, loc_id, code, kind, loc_postcode, priority \
-            in rows.iterator():
-        buffer = buffers.get(loc_id, default_buffer)
-        sellable = on_hand - reserved - safety - buffer
-        if sellable <= 0:
-            continue
-        affinity = _postcode_affinity(postcode, loc_postcode) if postcode else 0
-        ranked[product_id].append(((-affinity, priority, -sellable, code),
-                                   LocationStock(code, kind, sellable, on_hand, reserved)))
-    for product_id, entries in ranked.items():
-        result = results[by_id[product_id]]
-        result.locations = [stock for _key, stock in sorted(entries, key=lambda e: e[0])]
-        result.available = sum(stock.available for stock in result.locations)
-    _add_incoming(results, by_id, locations)
-    return [results[sku] for sku in wanted if sku in results], unknown
+            .where(StockLevel.product.in_(product_ids),
+                   StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock > 0,
+                   *_location_conditions(channel, country, location)))
+    return db.execute(query).fetchall()
 
 
-def _add_incoming(results: dict, by_id: dict[int, str], locations) -> None:
+def _add_incoming(results: dict, by_id: dict[int, str], channel: str, country: str | None,
+                  location: str | None) -> None:
+    """Open deliveries due from today on, soonest first."""
     query = (IncomingStock
              .select(IncomingStock.product, Location.code, IncomingStock.quantity,
                      IncomingStock.expected_on)
              .join(Location)
              .where(IncomingStock.product.in_(list(by_id)),
-                    IncomingStock.location.in_(locations),
+                    *_location_conditions(channel, country, location),
                     IncomingStock.status == IncomingStatus.OPEN,
                     IncomingStock.expected_on >= date.today())
              .order_by(IncomingStock.expected_on).tuples())

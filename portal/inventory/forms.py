@@ -47,3 +47,19 @@ MOVEMENT_LABELS = {
     "feed_sync": _l("Feed sync"),
     "safety_stock": _l("Safety stock"),
 }
+
+CHANNEL_LABELS = {
+    "web": _l("Web shop"),
+    "store": _l("In-store sale"),
+    "order_in_store": _l("Order in Store"),
+    "marketplace": _l("Marketplace"),
+}
+
+
+class BufferForm(FlaskForm):
+    """Hold back N units per product from a channel, at one location or all."""
+
+    channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
+    location = SelectField(_l("Location"), validators=[Optional()])
+    quantity = IntegerField(_l("Units held back per product"),
+                            validators=[InputRequired(), NumberRange(min=0, max=10_000)])

@@ -39,8 +39,12 @@ class StockLevel(BaseModel):
     Only inventory services change these columns, always with a ledger row.
     """
 
-    product = pw.ForeignKeyField(Product, backref="stock_levels", on_delete="CASCADE")
-    location = pw.ForeignKeyField(Location, backref="stock_levels", on_delete="CASCADE")
+    # The composite indexes below serve both foreign keys; migration 003 adds an
+    # index on (on_hand - reserved - safety_stock, id) for sorting by availability.
+    product = pw.ForeignKeyField(Product, backref="stock_levels", on_delete="CASCADE",
+                                 index=False)
+    location = pw.ForeignKeyField(Location, backref="stock_levels", on_delete="CASCADE",
+                                  index=False)
     on_hand = pw.IntegerField(default=0, constraints=[pw.Check("on_hand >= 0")])
     reserved = pw.IntegerField(default=0, constraints=[pw.Check("reserved >= 0")])
     safety_stock = pw.IntegerField(default=0, constraints=[pw.Check("safety_stock >= 0")])

@@ -6,13 +6,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.auth.login import roles_required
+from portal.auth.roles import Role
 from portal.errors import DomainError
-from portal.forms import apply_domain_error
+from portal.forms import apply_domain_error, choices, render_form
 from portal.htmx import wants_fragment, with_trigger
 from portal.inventory import search, services
-from portal.inventory.forms import StockChangeForm
+from portal.inventory.buffers import list_buffers, set_channel_buffer
+from portal.inventory.forms import BufferForm, StockChangeForm
 from portal.inventory.models import Product, StockLevel
-from portal.inventory.product_page import product_overview
+from portal.inventory.product_page import distance_from_home, product_overview
+from portal.locations.models import Location
 from portal.urls import safe_next
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
@@ -76,9 +80,7 @@ def change_level(level_id: int):
         else:
             level = StockLevel.get_by_id(level.id)
             if wants_fragment():
-                row = render_template("inventory/_level_row.html", level=level,
-                                      can_change=True, changed=True,
-                                      context=request.args.get("context", "search"))
+                row = _row(level, can_change=True, changed=True)
                 return with_trigger(row, STOCK_CHANGED)
             flash(_("Stock of %(sku)s at %(location)s saved.", sku=level.product.sku,
                     location=level.location.code), "success")
@@ -97,9 +99,36 @@ def level_row(level_id: int):
     level = StockLevel.get_or_none(StockLevel.id == level_id)
     if level is None:
         abort(404)
+    return _row(level, can_change=can_change_stock(level.location))
+
+
+def _row(level: StockLevel, **context) -> str:
+    """One stock row as the search ("search") or the product page ("product") shows it."""
     return render_template("inventory/_level_row.html", level=level,
-                           can_change=can_change_stock(level.location),
-                           context=request.args.get("context", "search"))
+                           context=request.args.get("context", "search"),
+                           km=distance_from_home(current_user, level.location),
+                           incoming_qty=search.incoming_totals([level]).get(
+                               (level.product_id, level.location_id), 0), **context)
+
+
+@bp.route("/buffers", methods=["GET", "POST"])
+@roles_required(Role.MANAGER, Role.ADMIN)
+def buffers():
+    """Managers hold stock back from a channel (0 removes a buffer)."""
+    form = BufferForm()
+    form.location.choices = choices([("", _("All locations"))] + [
+        (loc.id, f"{loc.code} · {loc.name}") for loc in search.location_choices()])
+    if form.validate_on_submit():
+        location = (Location.get_or_none(Location.id == int(form.location.data))
+                    if (form.location.data or "").isdigit() else None)
+        try:
+            set_channel_buffer(form.channel.data, location, form.quantity.data, current_user)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            flash(_("Buffer saved."), "success")
+            return redirect(url_for(".buffers"))
+    return render_form("inventory/buffers.html", form, buffers=list_buffers())
 
 
 def _apply_change(level: StockLevel, form: StockChangeForm) -> None:

@@ -18,6 +18,9 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,15}$")
 EDITABLE_FIELDS = ("name", "kind", "street", "postcode", "city", "country", "latitude",
                    "longitude", "email", "phone", "ships", "click_collect", "locker_pickup",
                    "accepts_returns", "daily_capacity", "priority", "active")
+TEXT_FIELDS = ("name", "street", "postcode", "city", "email", "phone")
+MAX_PRIORITY = 10_000
+MAX_DAILY_CAPACITY = 1_000_000
 
 
 class LocationInvalid(DomainError):
@@ -58,16 +61,22 @@ def count_by_kind() -> dict[str, int]:
     return {row.kind: row.n for row in rows}
 
 
-def _validate(data: dict, existing: Location | None) -> dict[str, str]:
+def location_field_errors(data: dict, *, new: bool) -> dict[str, str]:
+    """Every problem with a location's values, by field, without touching the database.
+
+    ``data`` holds typed values (floats, ints, bools) as the form and the CSV import
+    produce them; ``new`` also checks the code's format (uniqueness is the caller's).
+    Shared by the location form and the CSV import so both apply the same rules.
+    """
     errors: dict[str, str] = {}
-    if existing is None:
-        code = (data.get("code") or "").strip().upper()
-        if not CODE_PATTERN.match(code):
-            errors["code"] = str(_l("2-16 capital letters, digits or dashes."))
-        elif Location.select().where(Location.code == code).exists():
-            errors["code"] = str(_l("This code is taken."))
+    if new and not CODE_PATTERN.match((data.get("code") or "").strip().upper()):
+        errors["code"] = str(_l("2-16 capital letters, digits or dashes."))
     if not (data.get("name") or "").strip():
         errors["name"] = str(_l("Enter a name."))
+    for field in TEXT_FIELDS:
+        limit = Location._meta.fields[field].max_length
+        if len(data.get(field) or "") > limit and field not in errors:
+            errors[field] = str(_l("At most %(n)s characters.", n=limit))
     if data.get("kind") not in set(LocationKind):
         errors["kind"] = str(_l("Choose a kind."))
     country = (data.get("country") or "").strip().upper()
@@ -80,9 +89,21 @@ def _validate(data: dict, existing: Location | None) -> dict[str, str]:
         errors["latitude"] = str(_l("Between -90 and 90."))
     if lon is not None and not -180 <= lon <= 180:
         errors["longitude"] = str(_l("Between -180 and 180."))
-    capacity = data.get("daily_capacity")
-    if capacity is not None and capacity < 0:
-        errors["daily_capacity"] = str(_l("Zero or more."))
+    for field, high in (("daily_capacity", MAX_DAILY_CAPACITY), ("priority", MAX_PRIORITY)):
+        value = data.get(field)
+        if value is not None and value < 0:
+            errors[field] = str(_l("Zero or more."))
+        elif value is not None and value > high:
+            errors[field] = str(_l("At most %(n)s.", n=high))
+    return errors
+
+
+def _validate(data: dict, existing: Location | None) -> dict[str, str]:
+    errors = location_field_errors(data, new=existing is None)
+    if existing is None and "code" not in errors:
+        code = (data.get("code") or "").strip().upper()
+        if Location.select().where(Location.code == code).exists():
+            errors["code"] = str(_l("This code is taken."))
     return errors
 
 

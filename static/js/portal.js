@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // Lets the CSS show controls that only work with this file (e.g. copy buttons).
+  document.documentElement.classList.add("js");
+
   // After htmx swaps in new content, move focus to it so keyboard and screen-reader
   // users notice the change (unless they are typing in an active search).
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -15,6 +18,39 @@
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
       event.target.select();
+    }
+  });
+
+  // <button data-copy="#field" data-copied="Copied" data-copy-failed="Press Ctrl+C">
+  // copies the field's value. Where the clipboard API is missing or refused (an insecure
+  // origin, a denied permission) the text is selected so that the user can copy it.
+  function say(button, text) {
+    var status = button.parentNode.querySelector(".copy-status");
+    if (status) { status.textContent = text || ""; }
+  }
+
+  function selectField(field) {
+    field.focus();
+    field.select();
+    if (field.setSelectionRange) { field.setSelectionRange(0, field.value.length); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) { return; }
+    var done = function () { say(button, button.getAttribute("data-copied")); };
+    var fallback = function () {
+      selectField(field);
+      var copied = false;
+      try { copied = document.execCommand && document.execCommand("copy"); } catch (e) { copied = false; }
+      say(button, button.getAttribute(copied ? "data-copied" : "data-copy-failed"));
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, fallback);
+    } else {
+      fallback();
     }
   });
 })();

@@ -15,11 +15,11 @@ from tests.e2e.conftest import TABLET
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "employee": ["Dashboard", "Stock", "My store"],
-    "logistics": ["Dashboard", "Stock", "Locations"],
-    "manager": ["Dashboard", "Stock", "Locations", "Import / export", "Audit log"],
-    "admin": ["Dashboard", "Stock", "Locations", "Import / export", "Users", "API keys",
-              "Audit log"],
+    "employee": ["Dashboard", "Stock", "Ledger", "My store"],
+    "logistics": ["Dashboard", "Stock", "Ledger", "Locations"],
+    "manager": ["Dashboard", "Stock", "Ledger", "Locations", "Import / export", "Audit log"],
+    "admin": ["Dashboard", "Stock", "Ledger", "Locations", "Import / export", "Users",
+              "API keys", "Audit log"],
 }
 DASHBOARD_HEADING = {
     "employee": "Berlin Mitte",
@@ -78,16 +78,22 @@ def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page, screens
 
     log_in(page, users["manager"], password="not-the-password")
 
-    expect(page.locator(".field.has-error .error")).to_have_text("E-mail or password is wrong.")
+    # One message for the whole form, above the fields; the cursor waits in the password.
+    alert = page.locator("form .flash-error[role=alert]")
+    expect(alert).to_have_text("E-mail or password is wrong.")
+    assert alert.bounding_box()["y"] < page.get_by_label("E-mail", exact=True).bounding_box()["y"]
+    expect(page.locator(".field.has-error")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
     expect(page.locator("nav.mainnav")).to_have_count(0)
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
     expect(page.get_by_label("E-mail", exact=True)).to_have_value(users["manager"].email)
     screenshot("login-wrong-password")
 
 
 def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     logged_in_as(page, users["admin"])
     page.get_by_role("link", name="API keys", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/api-keys$"))
@@ -97,9 +103,12 @@ def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
     page.locator('input[name="scopes"][value="orders:write"]').check()
     page.get_by_role("button", name="Create key", exact=True).click()
 
+    # Post/Redirect/Get: the browser ends on a GET of the page, which shows the key once.
+    expect(page).to_have_url(re.compile(r"/admin/api-keys$"))
     new_key = page.locator("input#new-api-key")
     expect(new_key).to_have_value(re.compile(r"^oms_\w+"))
-    expect(page.locator(".flash-success")).to_contain_text("Web shop production")
+    expect(page.locator(".new-key h2")).to_contain_text("Web shop production")
+    expect(page.locator(".flash")).to_have_count(0)  # the card says it all, once
     keys_table = page.locator("section.card", has=page.get_by_role("heading", name="Keys"))
     expect(keys_table.locator("tbody tr")).to_have_count(1)
     expect(keys_table.locator("tbody tr")).to_contain_text("Web shop production")
@@ -108,10 +117,20 @@ def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
     # The form is empty again, ready for the next key.
     expect(page.get_by_label("Name", exact=True)).to_have_value("")
     expect(page.locator('input[name="scopes"]:checked')).to_have_count(0)
+    # Scope labels are normal text, not bold like field labels.
+    weight = page.locator("label.field-check").first.evaluate(
+        "el => getComputedStyle(el).fontWeight")
+    assert int(weight) < 600
+
+    page.get_by_role("button", name="Copy", exact=True).click()
+    expect(page.locator(".copy-status")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == new_key.input_value()
     screenshot("admin-api-key-created")
 
-    page.goto("/admin/api-keys")
+    # Reloading does not post the form again: no second key, and the secret is gone.
+    page.reload()
     expect(page.locator("input#new-api-key")).to_have_count(0)
+    expect(keys_table.locator("tbody tr")).to_have_count(1)
     expect(keys_table.locator("tbody tr")).to_contain_text("Web shop production")
 
 

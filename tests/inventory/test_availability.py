@@ -100,7 +100,15 @@ def test_marketplace_stock_is_only_for_the_marketplace(api, stores, product):
     assert api("sku=SNK-1&channel=marketplace").json["skus"][0]["available"] == 9
 
 
+def test_limit_caps_the_locations_but_not_the_total(api, pool):
+    sku = api("sku=SNK-1&limit=1").json["skus"][0]
+
+    assert [loc["location"] for loc in sku["locations"]] == ["WH"]  # most stock first
+    assert (sku["available"], sku["location_count"]) == (105, 2)
+
+
 @pytest.mark.parametrize("query,field", [("", "sku"), ("sku=A&country=DEU", "country"),
+                                         ("sku=A&limit=0", "limit"), ("sku=A&limit=x", "limit"),
                                          ("sku=A&channel=fax", "channel"),
                                          ("sku=A&postcode=%3Cscript%3E", "postcode")])
 def test_bad_queries_are_400_with_field_errors(api, query, field):

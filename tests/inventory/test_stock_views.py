@@ -77,8 +77,9 @@ def test_htmx_search_returns_only_the_results(as_role, shelf):
 def test_bad_query_arguments_do_not_fail(as_role, shelf):
     client = as_role("manager")
 
-    for query in ("page=abc", "page=-3", "sort=drop%20table", "location=%00", "q=" + "x" * 500):
+    for query in ("page=abc", "page=-3", "sort=drop%20table", "location=%27", "q=" + "x" * 500):
         assert client.get(f"/stock/?{query}").status_code == 200, query
+    assert client.get("/stock/?location=%00").status_code == 400
 
 
 def test_pagination_keeps_filters(as_role, stores):
@@ -188,3 +189,17 @@ def test_next_must_stay_on_the_site(as_role, shelf, stores):
                                  "quantity": "1"})
 
     assert response.headers["Location"] == "/stock/products/SNK-1"
+
+
+def test_employee_sees_only_their_stores_movements_on_the_product_page(as_role, shelf):
+    page = as_role("employee").get("/stock/products/SNK-1").get_data(as_text=True)
+    movements = page.split('id="product-movements"', 1)[1]
+
+    assert "BER" in movements and "HAM" not in movements
+
+
+def test_history_restore_gets_the_whole_page(as_role, shelf):
+    response = as_role("manager").get("/stock/?q=snk", headers={
+        "HX-Request": "true", "HX-History-Restore-Request": "true"})
+
+    assert "<html" in response.get_data(as_text=True)
