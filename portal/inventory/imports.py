@@ -45,6 +45,8 @@ from portal.locations.services import location_field_errors
 
 
 class ImportKind(StrEnum):
+    """What a file holds; also the name of its export."""
+
     PRODUCTS = "products"
     LOCATIONS = "locations"
     STOCK = "stock"
@@ -101,13 +103,16 @@ class ImportPreview:
 
     @property
     def changes(self) -> int:
+        """Records the file creates or updates."""
         return self.created + self.updated
 
     @property
     def can_apply(self) -> bool:
+        """True when the file has no error and changes something."""
         return not self.errors and self.changes > 0
 
     def error(self, line: int | None, column: str, message) -> None:
+        """Record a problem of the file (line None) or of one line and column."""
         self.errors.append(LineError(line, column, str(message)))
 
     def count(self, line: int, key: str, old: dict | None, new: dict, columns) -> bool:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 
-from tests.bench import bench_portal
+from tests.bench import bench_inventory, bench_portal
+
+SUITES = (bench_portal, bench_inventory)
 
 
 def main() -> None:
-    bench_portal.run()
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        bench_portal.run(url)
+    for suite in SUITES:
+        suite.run()
+        if url := os.environ.get("BENCH_DATABASE_URL"):
+            suite.run(url)
 
 
 if __name__ == "__main__":

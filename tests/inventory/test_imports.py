@@ -7,6 +7,13 @@ from decimal import Decimal
 import pytest
 
 from portal.audit.models import AuditEvent
+from portal.csvfiles import (
+    CsvValueError,
+    parse_decimal,
+    parse_flag,
+    parse_whole_number,
+    safe_cell,
+)
 from portal.db import db
 from portal.inventory import imports, services
 from portal.inventory.errors import StockError
@@ -15,6 +22,7 @@ from portal.inventory.ledger import check_levels
 from portal.inventory.models import Product, StockLevel, StockMovement
 from portal.locations.models import Location
 from tests.inventory.conftest import make_product
+from tests.inventory.test_concurrency import run_in_threads
 
 
 def csv(text: str, encoding: str = "utf-8") -> bytes:
@@ -378,3 +386,67 @@ def test_big_stock_files_use_a_handful_of_queries(ctx, stores, users, monkeypatc
 
     assert preview.errors == [] and preview.created == 600 - 2 * 43  # n % 7 == 0 is no row
     assert len(statements) <= 5, statements
+
+
+def test_a_stock_row_created_meanwhile_refuses_the_whole_import(product, stores, users,
+                                                                monkeypatch):
+    original = imports._write_stock
+
+    def concurrent_insert(changes, *args):
+        services.ensure_level(product.id, stores["HAM"].id)  # as another writer would
+        original(changes, *args)
+
+    monkeypatch.setattr(imports, "_write_stock", concurrent_insert)
+    with pytest.raises(StockError, match="changed while the import ran"):
+        apply_import("stock", csv("sku,location,on_hand\nSNK-1,BER,1\nSNK-1,HAM,2\n"),
+                     "stock.csv", users["manager"])
+
+    assert StockLevel.select().count() == 0 and StockMovement.select().count() == 0
+
+
+def test_an_import_racing_reservations_applies_whole_or_not_at_all(app, product, stores):
+    products = [product] + [make_product(f"SNK-{n}") for n in range(2, 5)]
+    for item in products:
+        services.receive_stock(item, stores["BER"], 10)
+    data = csv("sku,location,on_hand\n" + "".join(f"{p.sku},BER,4\n" for p in products))
+    db.close()
+
+    def work(i):
+        if i == 0:
+            return apply_import("stock", data, "stock.csv", None)
+        return services.reserve_stock(products[i % len(products)], stores["BER"], 3, f"O-{i}")
+
+    results = run_in_threads(app, work, 9)
+
+    levels = list(StockLevel.select())
+    assert all(level.on_hand >= level.reserved for level in levels)
+    assert check_levels() == []
+    imported = not isinstance(results[0], Exception)
+    if not imported:
+        assert isinstance(results[0], ImportRejected | StockError), results[0]
+    assert {level.on_hand for level in levels} == ({4} if imported else {10})
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("1234.50", Decimal("1234.50")), ("1.234,50", Decimal("1234.50")),
+    ("1,234.50", Decimal("1234.50")), ("12,5", Decimal("12.5")),
+    ("1.234,50 €", Decimal("1234.50")), ("-3,70", Decimal("-3.70")),
+    ("1.234.567", Decimal("1234567")), ("1.23,5", None), ("12.", None), ("abc", None),
+    ("4,01235E+12", None)])
+def test_numbers_in_english_and_german_style(text, number):
+    if number is None:
+        with pytest.raises(CsvValueError):
+            parse_decimal(text)
+    else:
+        assert parse_decimal(text) == number
+
+
+def test_whole_numbers_flags_and_export_cells():
+    assert [parse_whole_number(t) for t in ("12", "1.000", "1,000", "-5")] == [
+        12, 1000, 1000, -5]
+    with pytest.raises(CsvValueError):
+        parse_whole_number("1,5")
+    assert [parse_flag(t) for t in ("1", "ja", "WAHR", "true", "0", "nein", "falsch")] == [
+        True, True, True, True, False, False, False]
+    assert [safe_cell(v) for v in (Decimal("-3.70"), -3.5, 7, True, "-1+2", "@SUM(A1)")] == [
+        "-3,70", "-3,5", "7", "1", "'-1+2", "'@SUM(A1)"]

@@ -8,15 +8,10 @@ import re
 import pytest
 
 from portal.inventory.models import Product, StockLevel, StockMovement
-from tests.e2e import conftest as e2e
 from tests.e2e.test_roles_browser import logged_in_as
 from tests.inventory.conftest import make_product
 
 pytestmark = pytest.mark.browser
-
-# The browser fixtures of tests/e2e, for this module (it lives with the import tests).
-browser, browser_problems, live_server = e2e.browser, e2e.browser_problems, e2e.live_server
-page, screenshot = e2e.page, e2e.screenshot
 
 
 @pytest.fixture
