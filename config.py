@@ -67,6 +67,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("OMS_TIMEZONE", "Europe/Berlin")
 
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    LOCATION_CACHE_SECONDS = float(os.environ.get("LOCATION_CACHE_SECONDS", "30"))
 
 
 class TestConfig(Config):
@@ -79,3 +80,4 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     DEMO = False
     ARGON2_FAST = True  # cheap hashes keep the suite fast; production keeps the defaults
+    LOCATION_CACHE_SECONDS = 0  # tests change locations behind the services' back

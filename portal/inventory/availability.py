@@ -15,7 +15,7 @@ from datetime import date
 from portal.db import db
 from portal.inventory.models import ChannelBuffer, IncomingStock, Product, StockLevel
 from portal.inventory.status import Channel, IncomingStatus
-from portal.locations.models import Location
+from portal.locations.directory import LocationInfo, location_directory
 from portal.locations.status import LocationKind
 
 K = LocationKind
@@ -82,9 +82,9 @@ def availability(skus: list[str], *, channel: str = Channel.WEB, country: str | 
     """Availability for ``skus`` (in the order asked) and the SKUs that do not exist.
 
     Each SKU lists at most ``limit`` locations, best first (nearest by postcode, then
-    location priority, then most stock); its total counts every location. One indexed
-    range scan per SKU reads the rows; buffers and ranking are applied in Python,
-    which at thousands of locations per SKU is faster than window functions.
+    location priority, then most stock); its total counts every location. The stock
+    rows come from one scan of a covering index; locations from the in-process
+    directory; buffers and ranking are applied in Python.
     """
     wanted = list(dict.fromkeys(skus))[:MAX_SKUS]
     products = {p.sku: p for p in Product.select(Product.id, Product.sku)
@@ -94,64 +94,65 @@ def availability(skus: list[str], *, channel: str = Channel.WEB, country: str | 
     if not products:
         return [], unknown
     by_id = {p.id: p.sku for p in products.values()}
+    eligible = _eligible_locations(channel, country, location)
     default, buffers = channel_buffers(channel)
     candidates: dict[int, list] = {product_id: [] for product_id in by_id}
-    for product_id, on_hand, reserved, safety, loc_id, code, kind, loc_postcode, priority \
-            in _stock_rows(list(by_id), channel, country, location):
-        sellable = on_hand - reserved - safety - buffers.get(loc_id, default)
-        if sellable <= 0:
+    # The hot loop: thousands of rows per SKU, so plain tuples and local names.
+    for product_id, location_id, on_hand, reserved, safety in _stock_rows(list(by_id)):
+        place = eligible.get(location_id)
+        if place is None:
             continue
-        affinity = _postcode_affinity(postcode, loc_postcode) if postcode else 0
-        candidates[product_id].append(((-affinity, priority, -sellable, code),
-                                       LocationStock(code, kind, sellable, on_hand, reserved)))
+        sellable = on_hand - reserved - safety - buffers.get(location_id, default)
+        if sellable > 0:
+            affinity = _postcode_affinity(postcode, place.postcode) if postcode else 0
+            candidates[product_id].append(
+                (-affinity, place.priority, -sellable, place.code, on_hand, reserved, place))
     for product_id, entries in candidates.items():
         result = results[by_id[product_id]]
-        result.available = sum(stock.available for _key, stock in entries)
+        result.available = -sum(entry[2] for entry in entries)
         result.location_count = len(entries)
-        result.locations = [stock for _key, stock in
-                            heapq.nsmallest(max(1, limit), entries, key=lambda e: e[0])]
-    _add_incoming(results, by_id, channel, country, location)
+        result.locations = [
+            LocationStock(place.code, place.kind, -negative, on_hand, reserved)
+            for _a, _p, negative, _c, on_hand, reserved, place
+            in heapq.nsmallest(max(1, limit), entries, key=lambda e: e[:4])]
+    _add_incoming(results, by_id, eligible)
     return [results[sku] for sku in wanted if sku in results], unknown
 
 
-def _location_conditions(channel: str, country: str | None, location: str | None) -> list:
-    conditions = [Location.active == True,  # noqa: E712
-                  Location.kind.in_(CHANNEL_KINDS[channel])]
-    if country:
-        conditions.append(Location.country == country.upper())
-    if location:
-        conditions.append(Location.code == location.upper())
-    return conditions
+def _eligible_locations(channel: str, country: str | None,
+                        location: str | None) -> dict[int, LocationInfo]:
+    """Active locations that sell to ``channel``, optionally in one country or just one."""
+    kinds = CHANNEL_KINDS[channel]
+    return {place.id: place for place in location_directory().values()
+            if place.active and place.kind in kinds
+            and (not country or place.country == country.upper())
+            and (not location or place.code == location.upper())}
 
 
-def _stock_rows(product_ids: list[int], channel: str, country: str | None,
-                location: str | None) -> list[tuple]:
-    """Rows with something to sell (before buffers) at eligible locations, as plain
-    tuples straight from the cursor (all columns are ints and strings; skipping peewee's
-    per-row conversion matters at thousands of rows)."""
+def _stock_rows(product_ids: list[int]) -> list[tuple]:
+    """(product, location, on hand, reserved, safety) of rows with something to sell,
+    straight from the cursor: the covering index of migration 004 answers it alone,
+    and skipping peewee's per-row conversion matters at thousands of rows."""
     query = (StockLevel
-            .select(StockLevel.product, StockLevel.on_hand, StockLevel.reserved,
-                    StockLevel.safety_stock, Location.id, Location.code, Location.kind,
-                    Location.postcode, Location.priority)
-            .join(Location)
-            .where(StockLevel.product.in_(product_ids),
-                   StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock > 0,
-                   *_location_conditions(channel, country, location)))
+             .select(StockLevel.product, StockLevel.location, StockLevel.on_hand,
+                     StockLevel.reserved, StockLevel.safety_stock)
+             .where(StockLevel.product.in_(product_ids),
+                    StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock > 0))
     return db.execute(query).fetchall()
 
 
-def _add_incoming(results: dict, by_id: dict[int, str], channel: str, country: str | None,
-                  location: str | None) -> None:
-    """Open deliveries due from today on, soonest first."""
+def _add_incoming(results: dict, by_id: dict[int, str],
+                  eligible: dict[int, LocationInfo]) -> None:
+    """Open deliveries to eligible locations due from today on, soonest first."""
     query = (IncomingStock
-             .select(IncomingStock.product, Location.code, IncomingStock.quantity,
+             .select(IncomingStock.product, IncomingStock.location, IncomingStock.quantity,
                      IncomingStock.expected_on)
-             .join(Location)
              .where(IncomingStock.product.in_(list(by_id)),
-                    *_location_conditions(channel, country, location),
                     IncomingStock.status == IncomingStatus.OPEN,
                     IncomingStock.expected_on >= date.today())
-             .order_by(IncomingStock.expected_on).tuples())
-    for product_id, code, quantity, expected_on in query:
-        results[by_id[product_id]].incoming.append(
-            {"location": code, "quantity": quantity, "expected_on": expected_on.isoformat()})
+             .order_by(IncomingStock.expected_on, IncomingStock.id).tuples())
+    for product_id, location_id, quantity, expected_on in query:
+        if location_id in eligible:
+            results[by_id[product_id]].incoming.append(
+                {"location": eligible[location_id].code, "quantity": quantity,
+                 "expected_on": expected_on.isoformat()})

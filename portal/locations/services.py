@@ -11,6 +11,7 @@ from peewee import JOIN, fn
 from portal.audit.services import record_audit
 from portal.db import transaction
 from portal.errors import DomainError, NotFound
+from portal.locations.directory import forget_locations
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
 
@@ -117,6 +118,7 @@ def create_location(data: dict, actor) -> Location:
     with transaction():
         location = Location.create(code=data["code"].strip().upper(), **values)
         record_audit(actor, "location.created", location, code=location.code, kind=location.kind)
+    forget_locations()
     return location
 
 
@@ -132,6 +134,7 @@ def update_location(location: Location, data: dict, actor) -> Location:
         location.country = location.country.strip().upper()
         location.save()
         record_audit(actor, "location.updated", location, code=location.code)
+    forget_locations()
     return location
 
 
