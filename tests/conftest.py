@@ -15,6 +15,7 @@ from portal import create_app
 from portal.auth.models import User
 from portal.auth.services import create_user
 from portal.db import all_models, db, is_sqlite, upgrade_database
+from portal.locations.directory import forget_locations
 from portal.locations.models import Location
 
 PASSWORD = "correct-horse-battery"
@@ -84,6 +85,7 @@ def _clean_database(request):
         quoted = ", ".join(f'"{t}"' for t in tables)
         db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     db.close()
+    forget_locations()
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from portal.locations.directory import location_directory
+from portal.locations.directory import forget_locations, location_directory
 from portal.locations.services import update_location
 from tests.conftest import make_store
 
 
 def test_directory_is_cached_and_cleared_by_the_services(app, ctx, users):
     app.config["LOCATION_CACHE_SECONDS"] = 3600
+    forget_locations()
     try:
         store = make_store("LEJ", "Leipzig")
         first = location_directory()
