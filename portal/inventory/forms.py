@@ -25,7 +25,7 @@ REASON_LABELS = {
 class StockChangeForm(FlaskForm):
     """One change to one stock row; ``reason`` matters for add and remove."""
 
-    action = SelectField(_l("Change"), choices=choices(ACTION_LABELS.items()),
+    action = SelectField(_l("Action"), choices=choices(ACTION_LABELS.items()),
                          validators=[DataRequired()])
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(),
                                                         NumberRange(min=0, max=1_000_000)])

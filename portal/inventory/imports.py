@@ -8,16 +8,14 @@ no line has an error, writes everything with bulk statements: all or nothing.
 Upserts go by key (``sku``, ``code``, ``sku`` + ``location``). A column left out of the
 file keeps the stored value; a column present but empty clears it (or sets the default).
 
-Stock changes go through the ledger: each changed row writes exactly one StockMovement
-carrying both deltas and the reason ``import: <file>``; its kind is ``adjustment`` when
-on hand changes and ``safety_stock`` when only the safety stock does. Unchanged rows
-write nothing; on hand may never drop below what is reserved for orders.
+Stock levels are planned and written, with their ledger rows, in ``stock_import.py``;
+the bulk statements (executemany batches, chunked key lookups) live in ``portal/bulk.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -25,6 +23,7 @@ from enum import StrEnum
 import peewee
 from flask_babel import lazy_gettext as _l
 
+from portal import bulk
 from portal.audit.services import record_audit
 from portal.csvfiles import (
     CellReader,
@@ -34,12 +33,12 @@ from portal.csvfiles import (
     parse_whole_number,
     read_table,
 )
-from portal.db import db, is_sqlite, transaction, utcnow
+from portal.db import transaction
 from portal.errors import DomainError
 from portal.inventory.errors import StockError
-from portal.inventory.models import Product, StockLevel, StockMovement
-from portal.inventory.services import MAX_QUANTITY
-from portal.inventory.status import MovementKind
+from portal.inventory.models import Product, StockLevel
+from portal.inventory.stock_import import plan_stock
+from portal.locations.directory import forget_locations
 from portal.locations.models import Location
 from portal.locations.services import location_field_errors
 
@@ -68,8 +67,6 @@ READ_ONLY = {ImportKind.PRODUCTS: (), ImportKind.LOCATIONS: (),
              ImportKind.STOCK: ("name", "reserved", "available")}
 MAX_ROWS = 200_000
 SAMPLE_SIZE = 20
-BATCH = 1_000         # rows per executemany call
-LOOKUP_CHUNK = 5_000  # keys per IN (...) lookup
 MAX_PRICE = Decimal("99999999.99")
 CENT = Decimal("0.01")
 SKU_PATTERN = re.compile(r"[^\s/\\]+")
@@ -143,24 +140,6 @@ class ImportRejected(DomainError):
 Writer = Callable[[object], None]
 
 
-# -- lookups ---------------------------------------------------------------------------
-
-def _chunks(items: Iterable, size: int = LOOKUP_CHUNK) -> Iterator[list]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _lookup(query, key_field, keys: Iterable, *, lock: bool) -> Iterator:
-    """Rows whose ``key_field`` is one of ``keys``: one query per LOOKUP_CHUNK keys,
-    never one per row. ``lock`` (apply) locks them on PostgreSQL until commit."""
-    for chunk in _chunks(sorted(set(keys))):
-        select = query.where(key_field.in_(chunk))
-        if lock and not is_sqlite():
-            select = select.for_update()
-        yield from select
-
-
 def _defaults(model, columns) -> dict:
     return {c: model._meta.fields[c].default for c in columns}
 
@@ -230,10 +209,10 @@ def _plan_products(columns: list[str], rows, preview: ImportPreview, lock: bool)
             by_sku.setdefault(sku, (line, values if cells.ok else {}))
         if ean:
             ean_lines.setdefault(ean, line)
-    stored = {p["sku"]: p for p in _lookup(Product.select().dicts(), Product.sku, by_sku,
-                                           lock=lock)}
-    holders = {p.ean: p.sku for p in _lookup(Product.select(Product.sku, Product.ean),
-                                             Product.ean, ean_lines, lock=False)}
+    stored = {p["sku"]: p for p in bulk.lookup(Product.select().dicts(), Product.sku, by_sku,
+                                               lock=lock)}
+    holders = {p.ean: p.sku for p in bulk.lookup(Product.select(Product.sku, Product.ean),
+                                                 Product.ean, ean_lines, lock=False)}
     upserts, ean_cleared = [], []
     for sku, (line, values) in sorted(by_sku.items(), key=lambda item: item[1][0]):
         if not values:
@@ -253,18 +232,11 @@ def _plan_products(columns: list[str], rows, preview: ImportPreview, lock: bool)
 
     def write(_user) -> None:
         # Free changed EANs first, so two products may swap theirs in one file.
-        for chunk in _chunks(ean_cleared):
+        for chunk in bulk.chunks(ean_cleared):
             Product.update(ean=None).where(Product.id.in_(chunk)).execute()
-        _upsert(Product, Product.sku, upserts)
+        bulk.upsert(Product, Product.sku, upserts)
 
     return write
-
-
-def _upsert(model, key_field, rows: list[dict]) -> None:
-    """INSERT ... ON CONFLICT (key) DO UPDATE the given columns (SQLite and PostgreSQL)."""
-    if rows:
-        update = ", ".join(f'"{c}" = excluded."{c}"' for c in rows[0] if c != key_field.name)
-        _insert(model, rows, f'ON CONFLICT ("{key_field.column_name}") DO UPDATE SET {update}')
 
 
 # -- locations -----------------------------------------------------------------------
@@ -297,8 +269,8 @@ def _plan_locations(columns: list[str], rows, preview: ImportPreview, lock: bool
                                   code=code, line=parsed[code][0]))
         else:
             parsed[code] = (line, values, cells.ok)
-    stored = {loc["code"]: loc for loc in _lookup(Location.select().dicts(), Location.code,
-                                                  parsed, lock=lock)}
+    stored = {loc["code"]: loc for loc in bulk.lookup(Location.select().dicts(), Location.code,
+                                                      parsed, lock=lock)}
     defaults = _defaults(Location, COLUMNS[ImportKind.LOCATIONS])
     upserts = []
     for code, (line, values, ok) in sorted(parsed.items(), key=lambda item: item[1][0]):
@@ -312,160 +284,7 @@ def _plan_locations(columns: list[str], rows, preview: ImportPreview, lock: bool
             ok = False
         if ok and preview.count(line, code, old, new, columns):
             upserts.append({c: new[c] for c in COLUMNS[ImportKind.LOCATIONS]})
-    return lambda _user: _upsert(Location, Location.code, upserts)
-
-
-# -- stock levels --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _StockChange:
-    product_id: int
-    location_id: int
-    level_id: int | None  # None: a new stock row
-    on_hand: int          # the new figures, and the old ones they replace
-    safety: int
-    old_on_hand: int
-    old_safety: int
-
-
-def _stock_levels(pairs: set[tuple[int, int]], *, lock: bool) -> dict:
-    """The stored levels of these (product, location) pairs, read (and on apply locked)
-    in (product, location) order like every other stock writer, so none deadlock."""
-    query = (StockLevel.select()
-             .where(StockLevel.location.in_(sorted({loc for _, loc in pairs}) or [0]))
-             .order_by(StockLevel.product, StockLevel.location))
-    rows = _lookup(query, StockLevel.product, (product for product, _ in pairs), lock=lock)
-    return {key: level for level in rows
-            if (key := (level.product_id, level.location_id)) in pairs}
-
-
-def _plan_stock(columns: list[str], rows, preview: ImportPreview, lock: bool,
-                filename: str = "", reference: str = "") -> Writer:
-    wanted: list[tuple[int, str, str, int, int | None]] = []
-    for line, raw in rows:
-        cells = CellReader(line, raw, preview.errors)
-        if not raw["sku"] or not raw["location"]:
-            cells.fail("sku" if not raw["sku"] else "location", _l("A value is required."))
-        on_hand = cells.typed("on_hand", parse_whole_number, 0, MAX_QUANTITY)
-        if on_hand is None and cells.ok:
-            cells.fail("on_hand", _l("A value is required."))
-        safety = cells.typed("safety_stock", parse_whole_number, 0, MAX_QUANTITY)
-        if cells.ok:
-            wanted.append((line, raw["sku"], raw["location"].upper(), on_hand, safety))
-    products = {p.sku: p.id for p in _lookup(Product.select(Product.id, Product.sku),
-                                             Product.sku, (w[1] for w in wanted), lock=False)}
-    locations = {loc.code: loc.id for loc in Location.select(Location.id, Location.code)}
-    levels = _stock_levels({(products[w[1]], locations[w[2]]) for w in wanted
-                            if w[1] in products and w[2] in locations}, lock=lock)
-    seen: dict[tuple[int, int], int] = {}
-    changes: list[_StockChange] = []
-    for line, sku, code, on_hand, safety in wanted:
-        product_id, location_id = products.get(sku), locations.get(code)
-        if product_id is None:
-            preview.error(line, "sku", _l("Unknown SKU %(sku)s.", sku=sku))
-        if location_id is None:
-            preview.error(line, "location", _l("Unknown location %(code)s.", code=code))
-        if product_id is None or location_id is None:
-            continue
-        key = (product_id, location_id)
-        if key in seen:
-            preview.error(line, "", _l("%(sku)s at %(location)s appears again (first on "
-                                       "line %(line)s).", sku=sku, location=code,
-                                       line=seen[key]))
-            continue
-        seen[key] = line
-        level = levels.get(key)
-        old = {"on_hand": level.on_hand, "safety_stock": level.safety_stock} if level else None
-        kept_safety = level.safety_stock if level else 0
-        new = {"on_hand": on_hand, "safety_stock": kept_safety if safety is None else safety}
-        if level and on_hand < level.reserved:
-            preview.error(line, "on_hand", _l(
-                "%(reserved)s units of %(sku)s at %(location)s are reserved for orders; on "
-                "hand cannot be lower.", reserved=level.reserved, sku=sku, location=code))
-            continue
-        if old is None and not (new["on_hand"] or new["safety_stock"]):
-            preview.unchanged += 1  # no row and nothing to put in one
-            continue
-        shown = [c for c in ("on_hand", "safety_stock") if c in columns]
-        if preview.count(line, f"{sku} @ {code}", old, new, shown):
-            changes.append(_StockChange(product_id, location_id, level.id if level else None,
-                                        new["on_hand"], new["safety_stock"],
-                                        old["on_hand"] if old else 0,
-                                        old["safety_stock"] if old else 0))
-
-    def write(user) -> None:
-        _write_stock(changes, user, f"import: {filename}", reference)
-
-    return write
-
-
-def _write_stock(changes: list[_StockChange], user, reason: str, reference: str) -> None:
-    now, user_id = utcnow(), getattr(user, "id", None)
-    _insert(StockLevel, [{"product": c.product_id, "location": c.location_id,
-                          "on_hand": c.on_hand, "safety_stock": c.safety, "updated_at": now}
-                         for c in changes if c.level_id is None])
-    # Conditional on the figures the plan read: a row changed meanwhile is refused.
-    updates = [c for c in changes if c.level_id is not None]
-    stamp = StockLevel.updated_at.db_value(now)
-    updated = _execute_batched(UPDATE_LEVEL_SQL.replace("?", db.param), [
-        (c.on_hand, c.safety, stamp, c.level_id, c.old_on_hand, c.old_safety, c.on_hand)
-        for c in updates])
-    if updated != len(updates):
-        raise StockError(str(_l("Stock changed while the import ran; nothing was changed. "
-                                "Please upload the file again.")))
-    _insert(StockMovement, [
-        {"at": now, "product": c.product_id, "location": c.location_id,
-         "kind": MovementKind.ADJUSTMENT.value if c.on_hand != c.old_on_hand
-         else MovementKind.SAFETY_STOCK.value,
-         "on_hand_delta": c.on_hand - c.old_on_hand, "reserved_delta": 0,
-         "safety_delta": c.safety - c.old_safety, "reason": reason[:200],
-         "reference": reference[:80], "user_id": user_id} for c in changes])
-
-
-# -- bulk statements -------------------------------------------------------------------
-# One prepared statement run for a batch of rows (sqlite3 loops in C, psycopg 3 pipelines):
-# measured on 40,000 ledger rows, peewee's insert_many spends 90 µs (SQLite) to 240 µs
-# (PostgreSQL) per row building SQL text; executemany takes 6 µs and 43 µs.
-
-UPDATE_LEVEL_SQL = ('UPDATE "stock_level" SET "on_hand" = ?, "safety_stock" = ?, '
-                    '"updated_at" = ? WHERE "id" = ? AND "on_hand" = ? AND "safety_stock" = ? '
-                    'AND "reserved" <= ?')
-
-
-def _insert(model, rows: list[dict], suffix: str = "") -> None:
-    """Insert dict rows (all with the same keys) in batches; fields they leave out get
-    the model's defaults. Decimals and datetimes go through their fields' conversion,
-    as in peewee; ints, texts and flags need none."""
-    if not rows:
-        return
-    given = list(rows[0])
-    defaults = {f.name: f.default for f in model._meta.sorted_fields
-                if f.name not in given and f.default is not None and not f.primary_key}
-    fields = [model._meta.fields[c] for c in [*given, *defaults]]
-    names = ", ".join(f'"{f.column_name}"' for f in fields)
-    marks = ", ".join([db.param] * len(fields))
-    # Names come from the models and every value is a parameter: nothing to inject.
-    sql = f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks}) {suffix}'  # noqa: S608
-    converted = [i for i, f in enumerate(fields)
-                 if isinstance(f, peewee.DecimalField | peewee.DateTimeField)]
-    tuples = []
-    for row in rows:
-        values = [row[c] for c in given] + [d() if callable(d) else d for d in defaults.values()]
-        for i in converted:
-            values[i] = fields[i].db_value(values[i])
-        tuples.append(values)
-    _execute_batched(sql, tuples)
-
-
-def _execute_batched(sql: str, rows: list[tuple]) -> int:
-    """Execute ``sql`` once per row, BATCH rows per call; return the rows affected."""
-    affected = 0
-    with peewee.__exception_wrapper__:  # driver errors as peewee's (IntegrityError, ...)
-        for start in range(0, len(rows), BATCH):
-            cursor = db.cursor()
-            cursor.executemany(sql, rows[start:start + BATCH])
-            affected += cursor.rowcount
-    return affected
+    return lambda _user: bulk.upsert(Location, Location.code, upserts)
 
 
 # -- the two steps ---------------------------------------------------------------------
@@ -481,7 +300,7 @@ def _plan(kind: ImportKind, data: bytes, filename: str, *, lock: bool,
     elif kind == ImportKind.LOCATIONS:
         writer = _plan_locations(columns, rows, preview, lock)
     else:
-        writer = _plan_stock(columns, rows, preview, lock, filename, reference)
+        writer = plan_stock(columns, rows, preview, lock, filename, reference)
     preview.rows = table.row_count
     preview.errors.sort(key=lambda error: error.line or 0)
     return preview, writer
@@ -512,6 +331,8 @@ def apply_import(kind: ImportKind | str, data: bytes, filename: str, user,
     except peewee.IntegrityError as error:  # a concurrent writer created the same record
         raise StockError(str(_l("The data changed while the import ran; nothing was "
                                 "changed. Please upload the file again."))) from error
+    if preview.kind == ImportKind.LOCATIONS:
+        forget_locations()
     return preview
 
 

@@ -47,7 +47,7 @@ def test_employee_finds_stock_and_receives_goods_inline(page, screenshot, users,
 
     rows.first.get_by_role("link", name="Change").click()
     form = page.locator("tr.editing form")
-    form.get_by_label("Change").select_option("receive")
+    form.get_by_label("Action").select_option("receive")
     form.get_by_label("Quantity").fill("4")
     form.get_by_label("Reference").fill("LS-4711")
     screenshot("stock-inline-form")
@@ -67,7 +67,7 @@ def test_refused_change_shows_why_in_the_row(page, users, stores, shelf, browser
 
     page.locator("#stock-results").get_by_role("link", name="Change").first.click()
     form = page.locator("tr.editing form")
-    form.get_by_label("Change").select_option("remove")
+    form.get_by_label("Action").select_option("remove")
     form.get_by_label("Quantity").fill("50")
     form.get_by_role("button", name="Save").click()
 
@@ -84,7 +84,7 @@ def test_product_page_totals_follow_an_inline_change(page, screenshot, users, st
     ham_row = page.locator("tr", has=page.locator("a", has_text="HAM"))
     ham_row.get_by_role("link", name="Change").click()
     form = page.locator("tr.editing form")
-    form.get_by_label("Change").select_option("count")
+    form.get_by_label("Action").select_option("count")
     form.get_by_label("Quantity").fill("6")
     form.get_by_role("button", name="Save").click()
 
@@ -120,7 +120,7 @@ def test_search_and_change_work_without_javascript(browser, live_server, users, 
 
         page.get_by_role("link", name="Change").click()
         expect(page.locator("h1")).to_contain_text("SNK-1")
-        page.get_by_label("Change").select_option("remove")
+        page.get_by_label("Action").select_option("remove")
         page.get_by_label("Quantity").fill("2")
         page.get_by_label("Reason").select_option("damage")
         page.get_by_role("button", name="Save").click()

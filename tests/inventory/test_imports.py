@@ -15,7 +15,7 @@ from portal.csvfiles import (
     safe_cell,
 )
 from portal.db import db
-from portal.inventory import imports, services
+from portal.inventory import imports, services, stock_import
 from portal.inventory.errors import StockError
 from portal.inventory.imports import ImportRejected, apply_import, gs1_check_digit, preview_import
 from portal.inventory.ledger import check_levels
@@ -353,13 +353,13 @@ def test_a_row_changed_under_the_import_refuses_all_of_it(product, stores, users
                                                           monkeypatch):
     services.receive_stock(product, stores["BER"], 10)
     services.receive_stock(product, stores["HAM"], 10)
-    original = imports._write_stock
+    original = stock_import._write_stock
 
     def sneaky(changes, *args):
         StockLevel.update(on_hand=9).where(StockLevel.location == stores["HAM"]).execute()
         original(changes, *args)
 
-    monkeypatch.setattr(imports, "_write_stock", sneaky)
+    monkeypatch.setattr(stock_import, "_write_stock", sneaky)
     with pytest.raises(StockError, match="changed while the import ran"):
         apply_import("stock", csv("sku,location,on_hand\nSNK-1,BER,1\nSNK-1,HAM,2\n"),
                      "stock.csv", users["manager"])
@@ -390,13 +390,13 @@ def test_big_stock_files_use_a_handful_of_queries(ctx, stores, users, monkeypatc
 
 def test_a_stock_row_created_meanwhile_refuses_the_whole_import(product, stores, users,
                                                                 monkeypatch):
-    original = imports._write_stock
+    original = stock_import._write_stock
 
     def concurrent_insert(changes, *args):
         services.ensure_level(product.id, stores["HAM"].id)  # as another writer would
         original(changes, *args)
 
-    monkeypatch.setattr(imports, "_write_stock", concurrent_insert)
+    monkeypatch.setattr(stock_import, "_write_stock", concurrent_insert)
     with pytest.raises(StockError, match="changed while the import ran"):
         apply_import("stock", csv("sku,location,on_hand\nSNK-1,BER,1\nSNK-1,HAM,2\n"),
                      "stock.csv", users["manager"])
