@@ -16,6 +16,7 @@ from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.forms import LANGUAGE_NAMES
 from portal.inventory.forms import CHANNEL_LABELS, MOVEMENT_LABELS
+from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
 
@@ -46,6 +47,9 @@ def init_templating(app: Flask) -> None:
     @app.template_filter("money")
     def money(value: Decimal | float | None, currency: str = "EUR") -> str:
         return "" if value is None else format_currency(value, currency)
+
+    app.add_template_global(can_change_stock, "can_change_stock")
+    app.add_template_global(can_receive_at, "can_receive_at")
 
     @app.template_filter("number")
     def number(value) -> str:

@@ -13,8 +13,10 @@ from portal.forms import apply_domain_error, choices, render_form
 from portal.htmx import wants_fragment, with_trigger
 from portal.inventory import search, services
 from portal.inventory.buffers import list_buffers, set_channel_buffer
+from portal.inventory.errors import InventoryInvalid
 from portal.inventory.forms import BufferForm, StockChangeForm
-from portal.inventory.models import Product, StockLevel
+from portal.inventory.models import IncomingStock, Product, StockLevel
+from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.inventory.product_page import distance_from_home, product_overview
 from portal.locations.models import Location
 from portal.urls import safe_next
@@ -52,18 +54,11 @@ def product(sku: str):
 
 
 def _editable_level(level_id: int) -> StockLevel:
-    """The stock row, if this user may change it: managers and admins anywhere,
-    employees in their own store only (another store's row is a 404)."""
+    """The stock row, if this user may change it (another store's row is a 404)."""
     level = StockLevel.get_or_none(StockLevel.id == level_id)
-    if level is None or not can_change_stock(level.location):
+    if level is None or not can_change_stock(current_user, level.location):
         abort(404)
     return level
-
-
-def can_change_stock(location) -> bool:
-    if current_user.role in ("manager", "admin"):
-        return True
-    return current_user.role == "employee" and current_user.home_store_id == location.id
 
 
 @bp.route("/levels/<int:level_id>/change", methods=["GET", "POST"])
@@ -99,7 +94,7 @@ def level_row(level_id: int):
     level = StockLevel.get_or_none(StockLevel.id == level_id)
     if level is None:
         abort(404)
-    return _row(level, can_change=can_change_stock(level.location))
+    return _row(level, can_change=can_change_stock(current_user, level.location))
 
 
 def _row(level: StockLevel, **context) -> str:
@@ -109,6 +104,36 @@ def _row(level: StockLevel, **context) -> str:
                            km=distance_from_home(current_user, level.location),
                            incoming_qty=search.incoming_totals([level]).get(
                                (level.product_id, level.location_id), 0), **context)
+
+
+@bp.post("/incoming/<int:incoming_id>/receive")
+@login_required
+def receive_incoming(incoming_id: int):
+    """Book an announced delivery in (all of it, or the counted quantity)."""
+    incoming = IncomingStock.get_or_none(IncomingStock.id == incoming_id)
+    if incoming is None or not can_receive_at(current_user, incoming.location):
+        abort(404)
+    back = safe_next(request.form.get("next"),
+                     url_for("locations.detail", code=incoming.location.code))
+    quantity = (request.form.get("quantity") or "").strip()
+    try:
+        if quantity and not quantity.isdigit():
+            raise InventoryInvalid(_("Quantity must be a whole number."))
+        services.receive_incoming(incoming, quantity=int(quantity) if quantity else None,
+                                  user=current_user)
+    except DomainError as error:
+        if wants_fragment():
+            return with_trigger(render_template("inventory/_receive_error.html",
+                                                message=error.message), "stock-error", 400)
+        flash(error.message, "error")
+        return redirect(back)
+    message = _("Delivery %(reference)s booked in.", reference=incoming.reference or
+                incoming.id)
+    if wants_fragment():
+        return with_trigger(render_template("inventory/_receive_done.html", message=message),
+                            STOCK_CHANGED)
+    flash(message, "success")
+    return redirect(back)
 
 
 @bp.route("/buffers", methods=["GET", "POST"])
