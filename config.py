@@ -45,6 +45,7 @@ class Config:
     DATABASE_URL = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'oms.sqlite3'}"
     )
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "32"))  # PostgreSQL, per process
     DEBUG = _env_bool("FLASK_DEBUG", False)
     DEMO = _env_bool("OMS_DEMO", True)
 

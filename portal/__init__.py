@@ -21,7 +21,7 @@ def create_app(config: object | str = "config.Config", **overrides) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    bind_database(app.config["DATABASE_URL"])
+    bind_database(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 32))
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -32,8 +32,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def open_database(url: str) -> peewee.Database:
-    """Create the peewee database for a URL (sqlite:///path or postgresql://...)."""
+def open_database(url: str, pool_size: int = 32) -> peewee.Database:
+    """Create the peewee database for a URL (sqlite:///path or postgresql://...).
+
+    PostgreSQL connections are pooled per process: opening one costs several
+    milliseconds, more than most requests spend on their queries.
+    """
     if url.startswith("sqlite:"):
         path = url.removeprefix("sqlite:///")
         if path not in ("", ":memory:"):
@@ -41,13 +45,14 @@ def open_database(url: str) -> peewee.Database:
         return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
                                      check_same_thread=False)
     if url.startswith(("postgres://", "postgresql://")):
-        return connect_url(url)
+        pooled = "postgresql+pool://" + url.split("://", 1)[1]
+        return connect_url(pooled, max_connections=pool_size, stale_timeout=300, timeout=10)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]!r}")
 
 
-def bind_database(url: str) -> peewee.Database:
+def bind_database(url: str, pool_size: int = 32) -> peewee.Database:
     """Point the global proxy at the database for ``url`` and return it."""
-    database = open_database(url)
+    database = open_database(url, pool_size)
     db.initialize(database)
     return database
 

@@ -80,7 +80,7 @@ def _raw(query):
 
 def run(database_url: str | None = None) -> None:
     url = database_url or f"sqlite:///{tempfile.mkdtemp()}/bench-inventory.sqlite3"
-    app = create_app(TestConfig, DATABASE_URL=url)
+    app = create_app(TestConfig, DATABASE_URL=url, LOCATION_CACHE_SECONDS=30)
     with app.test_request_context():
         if not is_sqlite():
             db.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
