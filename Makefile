@@ -71,7 +71,7 @@ bench: install
 	BENCH_DATABASE_URL=$(PG_BENCH_URL) $(BIN)/python -m tests.bench
 
 lint: install
-	$(BIN)/ruff check portal jobs tests config.py
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -46,6 +46,7 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'oms.sqlite3'}"
     )
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "32"))  # PostgreSQL, per process
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))  # reverse proxies in front
     DEBUG = _env_bool("FLASK_DEBUG", False)
     DEMO = _env_bool("OMS_DEMO", True)
 
@@ -62,6 +63,8 @@ class Config:
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Failures from one remote address, over all e-mails, before that address is locked.
+    LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"))
 
     LANGUAGES = ("en", "de")
     BABEL_DEFAULT_LOCALE = "en"

@@ -6,21 +6,37 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from config import INSTANCE_DIR
 from portal.db import bind_database, db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: ids beyond a 64-bit integer are a 404, not an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: object | str = "config.Config", **overrides) -> Flask:
     """Build the portal for a settings class (or its dotted path) plus overrides."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+                static_folder=str(ROOT / "static"), instance_path=str(INSTANCE_DIR))
+    app.url_map.converters["int"] = DatabaseId
     app.config.from_object(config)
     app.config.update(overrides)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind nginx or a load balancer: take the client address from X-Forwarded-For
+        # (login throttling per address depends on it) and the scheme from X-Forwarded-Proto.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     bind_database(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 32))
     _init_extensions(app)
     _register_blueprints(app)

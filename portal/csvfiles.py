@@ -5,7 +5,10 @@ correctly; numbers with decimals use a decimal comma, and every cell that a
 spreadsheet would run as a formula is defused.
 Imports accept UTF-8 (with or without BOM), UTF-16 with BOM and Windows-1252, separated
 by ``,``, ``;`` or tabs; ``read_table`` checks the header and the shape of every row,
-and the cell parsers read both ``1234.50`` and ``1.234,50``.
+and the cell parsers read both ``1234.50`` and ``1.234,50``. A file that is mostly UTF-8
+but has a broken byte is refused rather than read as Windows-1252; NUL bytes and other
+control characters (tab, CR and LF aside) are refused; the apostrophe the export puts
+before formula-like text is taken off again, so an export imports unchanged.
 Uploads wait in a private folder between preview and apply (``store_upload``).
 """
 
@@ -75,7 +78,11 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> 
 # -- reading uploads ---------------------------------------------------------------
 
 class CsvDecodeError(ValueError):
-    """The file is neither UTF-8 nor Windows-1252 text."""
+    """The file cannot be read as text; ``line`` names the line at fault when known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
 
 
 class CsvSyntaxError(ValueError):
@@ -86,21 +93,55 @@ class CsvSyntaxError(ValueError):
         self.line = line
 
 
+# A complete UTF-8 sequence of two to four bytes (no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+# ASCII control characters a cell may not hold (tab, LF and CR may; NUL is refused earlier).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What read_rows strips around a value: every whitespace character except the control
+# characters above, so that a stray control character at either end is found, not dropped.
+_STRIPPED = "".join(c for c in map(chr, range(0x3001))
+                    if c.isspace() and not CONTROL_CHARS.match(c))
+
+
 def decode_upload(data: bytes) -> str:
     """Bytes of an uploaded CSV as text: UTF-8 (BOM allowed), UTF-16 with BOM,
-    else Windows-1252. Raises CsvDecodeError for binary files (xlsx, pdf, images)."""
+    else Windows-1252. Raises CsvDecodeError for binary files (xlsx, pdf, images), for
+    NUL bytes anywhere, and for a file that is UTF-8 but for some broken bytes (read as
+    Windows-1252 it would turn "Müller" into "MÃ¼ller" without a word)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise CsvDecodeError(str(_l("The file claims to be UTF-16 but is not."))) from error
-    if b"\x00" in data[:4096]:
+    elif b"\x00" in data[:4096]:
         raise CsvDecodeError(str(_l("The file is not a text file (is it an Excel .xlsx?). "
                                     "Save it as CSV and upload again.")))
+    else:
+        text = _decode_bytes(data)
+    if (nul := text.find("\x00")) >= 0:
+        line = len(_LINE_BREAK.findall(text, 0, nul)) + 1
+        raise CsvDecodeError(str(_l("Line %(line)s contains a NUL byte, so this is not a "
+                                    "plain CSV text file. Save it as CSV and upload again.",
+                                    line=line)), line)
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if _UTF8_MULTIBYTE.search(data):  # mostly UTF-8 (a BOM counts): a broken byte
+            line = len(_LINE_BREAK_BYTES.findall(body, 0, error.start)) + 1
+            raise CsvDecodeError(str(_l(
+                "The file is not valid UTF-8 on line %(line)s. Correct that line, or save "
+                "the file as \"CSV UTF-8\" again, and upload it again.", line=line)),
+                line) from error
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
@@ -108,10 +149,19 @@ def decode_upload(data: bytes) -> str:
                                     "Save it as \"CSV UTF-8\" and upload again."))) from error
 
 
+def unguard_cell(value: str) -> str:
+    """Undo ``safe_cell``: one leading apostrophe before a formula character goes
+    (``'=A1`` → ``=A1``; ``''=A1`` and ``'Rock'n'Roll`` stay as they are)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def read_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Sniff ``,``, ``;`` or tab from the header line; return the lower-cased header and
     the non-empty rows as (line number, stripped values). The header is line 1, as a
     spreadsheet shows it; callers check that a row has as many values as the header.
+    A value the export guarded against formulas (``'=A1``) comes back unguarded.
     A broken CSV structure raises CsvSyntaxError (with its line) while iterating.
     """
     first_line = text.split("\n", 1)[0]
@@ -131,9 +181,10 @@ def read_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 return
             except csv.Error as error:
                 raise CsvSyntaxError(start, str(error)) from error
-            if not any(v.strip() for v in values):
+            values = [v.strip(_STRIPPED) for v in values]
+            if not any(values):
                 continue
-            yield start, [v.strip() for v in values]
+            yield start, [unguard_cell(v) for v in values]
 
     return header, rows()
 
@@ -250,7 +301,7 @@ def read_table(data: bytes, expected: tuple[str, ...], required: tuple[str, ...]
             raise CsvDecodeError(str(_l("The file is empty.")))
         header, rows = read_rows(text)
     except CsvDecodeError as error:
-        table.problems.append(CsvProblem(None, "", str(error)))
+        table.problems.append(CsvProblem(error.line, "", str(error)))
         return table
     except CsvSyntaxError as error:
         table.problems.append(CsvProblem(error.line, "", str(_l(
@@ -292,6 +343,13 @@ def _table_rows(table: CsvTable, header: list[str], rows, expected, max_rows: in
             elif any(value for name, value in zip(header, values, strict=True) if not name):
                 problems.append(CsvProblem(line, "", str(_l(
                     "A value stands in a column without a name."))))
+            elif controls := [(name, match.group()) for name, value in zip(header, values,
+                                                                              strict=True)
+                              if name in expected and (match := CONTROL_CHARS.search(value))]:
+                for name, char in controls:
+                    problems.append(CsvProblem(line, name, str(_l(
+                        "The value contains an invisible control character (%(code)s); "
+                        "remove it.", code=f"U+{ord(char):04X}"))))
             else:
                 yield line, {n: v for n, v in zip(header, values, strict=True) if n in expected}
     except CsvSyntaxError as error:

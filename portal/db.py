@@ -8,8 +8,9 @@ DATABASE_URL starts with ``postgresql://`` (psycopg 3).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import peewee
 from playhouse.db_url import connect as connect_url
@@ -30,6 +31,14 @@ SQLITE_PRAGMAS = {
 def utcnow() -> datetime:
     """The current time in UTC without tzinfo, as stored in every timestamp column."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today in the portal's time zone (OMS_TIMEZONE), which decides what is late."""
+    from flask import current_app, has_app_context
+
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return datetime.now(ZoneInfo(zone or "Europe/Berlin")).date()
 
 
 def open_database(url: str, pool_size: int = 32) -> peewee.Database:

@@ -11,6 +11,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.errors import DomainError
+from portal.htmx import wants_fragment
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def _render(status: int, message: str | None = None):
     if _is_api():
         return api_error(status, message)
     try:
+        if wants_fragment():
+            # An htmx request aimed at a small target (a table row, a panel): show the
+            # error in place of the page content, not squeezed into that target.
+            card = render_template("errors/_error_card.html", status=status, message=message)
+            return card, status, {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
         return render_template("errors/error.html", status=status, message=message), status
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         log.exception("Error page %s could not be rendered", status)

@@ -1,14 +1,26 @@
 """Shared form machinery: CSRF protection for every form and htmx request."""
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from wtforms.fields.choices import SelectChoice
 
 csrf = CSRFProtect()
 
-__all__ = ["FlaskForm", "csrf", "choices"]
+__all__ = ["FlaskForm", "choices", "csrf", "parse_whole_number"]
 
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
+
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def parse_whole_number(value: str | None) -> int | None:
+    """``value`` as a non-negative integer when it is plain ASCII digits, else None
+    (``str.isdigit`` also accepts "²", which ``int`` then refuses)."""
+    text = (value or "").strip()
+    return int(text) if WHOLE_NUMBER.fullmatch(text) else None
 
 
 def choices(pairs) -> list[SelectChoice]:

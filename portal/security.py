@@ -27,7 +27,8 @@ def init_security(app: Flask) -> None:
     def refuse_nul_bytes():
         """NUL bytes in text input are never legitimate and PostgreSQL cannot store them:
         refuse the whole request with 400 before anything reads it."""
-        if _has_nul(request.args.values()) or _has_nul(request.args.keys()) or (
+        if "\x00" in request.path or _has_nul(request.args.values()) \
+                or _has_nul(request.args.keys()) or (
                 request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
                 and _has_nul(request.form.values())):
             abort(400)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -14,11 +13,13 @@ from flask_login import current_user
 
 from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
+from portal.db import local_today
 from portal.forms import LANGUAGE_NAMES
 from portal.inventory.forms import CHANNEL_LABELS, MOVEMENT_LABELS
 from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
+from portal.urls import safe_next
 
 
 @lru_cache(maxsize=16)
@@ -73,7 +74,8 @@ def init_templating(app: Flask) -> None:
     def date_filter(value, fmt: str = "medium") -> str:
         return "" if value is None else format_date(value, fmt)
 
-    app.add_template_global(date.today, "today")
+    app.add_template_global(local_today, "today")
+    app.add_template_global(safe_next, "safe_next")
     app.add_template_global(audit_rows, "audit_rows")
     app.add_template_global(get_locale, "get_locale")
 

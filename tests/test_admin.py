@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from portal.audit.models import AuditEvent
 from portal.auth.models import ApiKey, User
 from portal.locations.models import Location
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, csrf_token_from, login
+
+REQUEST_ID_INPUT = re.compile(r'name="request_id" type="hidden" value="([^"]+)"')
 
 
 def _post(client, url, data):
@@ -94,29 +98,80 @@ def test_unknown_user_id_is_404(as_role):
     assert as_role("admin").get("/admin/users/99999").status_code == 404
 
 
+def _key_form(client) -> dict[str, str]:
+    """The API-key page's one-time request id and CSRF token, as a browser gets them."""
+    page = client.get("/admin/api-keys").get_data(as_text=True)
+    return {"request_id": REQUEST_ID_INPUT.search(page).group(1),
+            "csrf_token": csrf_token_from(page)}
+
+
 def test_api_key_is_shown_once_and_listed_by_prefix_only(as_role):
     client = as_role("admin")
+    form = {**_key_form(client), "name": "Web shop", "scopes": ["orders:write", "orders:read"]}
 
-    created = _post(client, "/admin/api-keys", {"name": "Web shop", "scopes": ["orders:write",
-                                                                               "orders:read"]})
-    shown = client.get("/admin/api-keys").get_data(as_text=True)
+    created = client.post("/admin/api-keys", data=form)
+    shown = created.get_data(as_text=True)
     listing = client.get("/admin/api-keys").get_data(as_text=True)
 
     key = ApiKey.get(ApiKey.name == "Web shop")
-    assert created.status_code == 302  # Post/Redirect/Get: a reload cannot post it again
-    assert created.headers["Location"] == "/admin/api-keys"
+    assert created.status_code == 200  # the key is in this answer, not in the session
+    assert created.headers["Cache-Control"] == "no-store"
     assert f'value="oms_{key.prefix}_' in shown
     assert "Your new key for “Web shop”" in shown
     assert f'value="oms_{key.prefix}_' not in listing
     assert f"oms_{key.prefix}_…" in listing
     assert key.scope_list == ["orders:read", "orders:write"]
+    assert key.creation_request == form["request_id"]
     assert ApiKey.select().count() == 1
+    # The answer carries a fresh request id for the next key.
+    assert REQUEST_ID_INPUT.search(shown).group(1) != form["request_id"]
+
+
+def test_the_new_key_never_travels_in_the_session_cookie(as_role):
+    client = as_role("admin")
+    form = {**_key_form(client), "name": "Web shop", "scopes": ["orders:write"]}
+
+    created = client.post("/admin/api-keys", data=form)
+
+    plain = re.search(r'value="(oms_[^"]+)"', created.get_data(as_text=True)).group(1)
+    with client.session_transaction() as session:
+        assert plain not in repr(dict(session))
+    assert "new_api_key" not in created.headers.get("Set-Cookie", "")
+
+
+def test_sending_the_same_key_form_again_creates_no_second_key(as_role):
+    client = as_role("admin")
+    form = {**_key_form(client), "name": "Web shop", "scopes": ["orders:write"]}
+    first = client.post("/admin/api-keys", data=form)
+    key = ApiKey.get(ApiKey.name == "Web shop")
+
+    again = client.post("/admin/api-keys", data=form)  # the browser's "reload"
+
+    page = again.get_data(as_text=True)
+    assert first.status_code == 200
+    assert again.status_code == 409
+    assert again.headers["Cache-Control"] == "no-store"
+    assert "This key was already created." in page
+    assert "cannot be shown again" in page
+    assert 'id="new-api-key"' not in page and f'value="oms_{key.prefix}_' not in page
+    assert ApiKey.select().count() == 1
+    assert AuditEvent.select().where(AuditEvent.action == "api_key.created").count() == 1
+
+
+def test_a_key_form_without_request_id_is_refused_and_creates_nothing(as_role):
+    client = as_role("admin")
+
+    response = _post(client, "/admin/api-keys", {"name": "Web shop", "scopes": ["orders:write"]})
+
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+    assert ApiKey.select().count() == 0
 
 
 def test_api_key_without_scope_is_refused(as_role):
     client = as_role("admin")
 
-    response = _post(client, "/admin/api-keys", {"name": "Nothing"})
+    response = client.post("/admin/api-keys", data={**_key_form(client), "name": "Nothing"})
 
     assert response.status_code == 400
     assert "Choose at least one valid scope." in response.get_data(as_text=True)
@@ -125,7 +180,8 @@ def test_api_key_without_scope_is_refused(as_role):
 
 def test_admin_revokes_a_key(as_role):
     client = as_role("admin")
-    _post(client, "/admin/api-keys", {"name": "WMS", "scopes": ["fulfillments"]})
+    client.post("/admin/api-keys", data={**_key_form(client), "name": "WMS",
+                                         "scopes": ["fulfillments"]})
     key = ApiKey.get(ApiKey.name == "WMS")
 
     response = _post(client, f"/admin/api-keys/{key.id}/revoke", {})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
+from portal.auth import services
+from portal.auth.errors import ApiKeyAlreadyCreated
 from portal.auth.models import ApiKey
 from portal.auth.services import create_api_key, revoke_api_key
 
@@ -96,3 +99,40 @@ def test_cli_rejects_an_unknown_scope(app):
     assert result.exit_code != 0
     with app.app_context():
         assert ApiKey.select().count() == 0
+
+
+def test_a_request_id_creates_one_key_only(ctx):
+    key, plain = create_api_key("Web shop", ["orders:write"], request_id="form-0123456789abcdef")
+
+    with pytest.raises(ApiKeyAlreadyCreated) as refused:
+        create_api_key("Web shop", ["orders:write"], request_id="form-0123456789abcdef")
+
+    assert refused.value.status == 409
+    assert "cannot be shown again" in refused.value.message
+    assert ApiKey.select().count() == 1
+    assert services.find_api_key(plain).id == key.id
+
+
+def test_two_forms_racing_with_one_request_id_still_make_one_key(ctx, monkeypatch):
+    create_api_key("Web shop", ["orders:write"], request_id="form-0123456789abcdef")
+    real_check = services._created_by_request
+    calls = []
+
+    def check(request_id):  # the racer's early check ran before the first key was stored
+        calls.append(request_id)
+        return len(calls) > 1 and real_check(request_id)
+
+    monkeypatch.setattr(services, "_created_by_request", check)
+
+    with pytest.raises(ApiKeyAlreadyCreated):
+        create_api_key("Web shop", ["orders:write"], request_id="form-0123456789abcdef")
+
+    assert len(calls) == 2  # the unique column refused the insert, the second check saw why
+    assert ApiKey.select().count() == 1
+
+
+def test_keys_without_request_id_stay_possible(ctx):
+    create_api_key("CLI one", ["orders:write"])
+    create_api_key("CLI two", ["orders:write"])
+
+    assert ApiKey.select().where(ApiKey.creation_request.is_null()).count() == 2

@@ -90,3 +90,18 @@ def test_nul_bytes_in_input_are_a_400(client, users):
     response = client.post("/login", data={"email": "a\x00@example.com", "password": "x",
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 400
+
+
+def test_htmx_errors_replace_the_page_content_not_the_target(client):
+    response = client.get("/no/such/page", headers={"HX-Request": "true",
+                                                    "HX-Current-URL": "http://x/stock/"})
+
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#main"
+    page = response.get_data(as_text=True)
+    assert "<html" not in page and "error-code" in page and "Reload the page" in page
+
+
+def test_huge_ids_and_nul_bytes_in_paths_are_not_server_errors(client, users):
+    assert client.get("/admin/users/99999999999999999999999").status_code in (302, 404)
+    assert client.get("/locations/%00").status_code == 400

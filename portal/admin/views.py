@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import secrets
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from peewee import JOIN
 
 from portal.audit.models import AuditEvent
 from portal.auth import services as auth
-from portal.auth.errors import UserInvalid
+from portal.auth.errors import ApiKeyAlreadyCreated, UserInvalid
 from portal.auth.forms import ApiKeyForm, UserForm
 from portal.auth.login import roles_required
 from portal.auth.models import ApiKey, User
@@ -22,8 +24,6 @@ from portal.locations.services import stores
 from portal.pagination import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-NEW_KEY_SESSION = "new_api_key"  # {"name", "key"} of a just-created key, shown once
 
 
 def _user_form(user: User | None = None) -> UserForm:
@@ -85,6 +85,8 @@ def user_edit(user_id: int):
                              active=form.active.data, actor=current_user)
             if form.password.data:
                 auth.set_password(user, form.password.data, current_user)
+                if user.id == current_user.id:
+                    login_user(user)  # the new password ended every session, this one too
         except UserInvalid as error:
             apply_domain_error(form, error)
         else:
@@ -96,23 +98,35 @@ def user_edit(user_id: int):
 @bp.route("/api-keys", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def api_keys():
-    """Post/Redirect/Get: a created key is kept in the session for exactly one GET, so a
-    reload shows the list instead of posting the form (and creating a key) again."""
+    """List keys and create one. A created key's secret is in this one response only
+    (never in the session cookie, never cached); the form's one-time ``request_id``
+    makes a reload that sends the form again show a notice instead of a second key."""
     form = ApiKeyForm()
     chosen = request.form.getlist("scopes")
+    new_key = already_created = None
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            key, plain = auth.create_api_key(form.name.data, chosen, current_user)
+            key, plain = auth.create_api_key(form.name.data, chosen, current_user,
+                                             request_id=form.request_id.data)
+        except ApiKeyAlreadyCreated as error:
+            already_created, status = error.message, 409
         except UserInvalid as error:
             apply_domain_error(form, error)
         else:
-            session[NEW_KEY_SESSION] = {"name": key.name, "key": plain}
-            return redirect(url_for(".api_keys"))
-    new_key = session.pop(NEW_KEY_SESSION, None) if request.method == "GET" else None
+            new_key, status = {"name": key.name, "key": plain}, 200
+    elif form.request_id.errors:
+        form.form_errors.append(_("The form expired or was sent from elsewhere. Reload the "
+                                  "page and try again."))
+    if new_key or already_created:
+        form, chosen = ApiKeyForm(formdata=None), []  # empty, ready for the next key
+    form.request_id.data = secrets.token_urlsafe(24)
     keys = ApiKey.select().order_by(ApiKey.revoked_at.is_null(False), ApiKey.created_at.desc())
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/api_keys.html", form=form, keys=keys, new_key=new_key,
-                           scopes=list(ApiScope), chosen=chosen), status
+    response = make_response(render_template(
+        "admin/api_keys.html", form=form, keys=keys, new_key=new_key,
+        already_created=already_created, scopes=list(ApiScope), chosen=chosen), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/api-keys/<int:key_id>/revoke")

@@ -10,8 +10,10 @@ from portal.api.auth import require_scope
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError
+from portal.forms import parse_whole_number
 from portal.inventory.availability import DEFAULT_LOCATIONS, MAX_SKUS, availability
 from portal.inventory.status import Channel
+from portal.locations.directory import location_directory
 
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 POSTCODE = re.compile(r"^[A-Za-z0-9 -]{2,10}$")
@@ -36,16 +38,20 @@ def _query() -> dict:
     postcode = request.args.get("postcode")
     if postcode is not None and not POSTCODE.match(postcode):
         errors["postcode"] = "A postcode of 2-10 letters or digits."
-    limit = request.args.get("limit", str(DEFAULT_LOCATIONS))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LOCATIONS:
+    limit = parse_whole_number(request.args.get("limit", str(DEFAULT_LOCATIONS)))
+    if limit is None or not 1 <= limit <= MAX_LOCATIONS:
         errors["limit"] = f"Locations per SKU: 1 to {MAX_LOCATIONS}."
     channel = request.args.get("channel", Channel.WEB)
     if channel not in set(Channel):
         errors["channel"] = f"One of: {', '.join(Channel)}."
+    location = request.args.get("location")
+    if location is not None and not any(place.code == location.upper()
+                                        for place in location_directory().values()):
+        errors["location"] = f"No location with the code {location!r}."
     if errors:
         raise BadQuery("The query is not valid.", fields=errors)
     return {"skus": skus, "country": country, "postcode": postcode, "channel": channel,
-            "location": request.args.get("location"), "limit": int(limit)}
+            "location": location, "limit": limit}
 
 
 @bp.get("/availability")

@@ -13,3 +13,10 @@ class LoginLocked(DomainError):
 
 class UserInvalid(DomainError):
     pass
+
+
+class ApiKeyAlreadyCreated(DomainError):
+    """The form asking for a key was sent again; its key exists and stays secret."""
+
+    code = "conflict"
+    status = 409

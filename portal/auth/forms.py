@@ -1,8 +1,15 @@
 """Forms of the login and user screens."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.forms import LANGUAGE_NAMES, FlaskForm, choices
 
@@ -31,4 +38,9 @@ class UserForm(FlaskForm):
 
 
 class ApiKeyForm(FlaskForm):
+    """A new API key. ``request_id`` is new each time the form is shown, so the
+    server recognises the same form sent twice (a reload after creating a key)."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    request_id = HiddenField(validators=[DataRequired(), Length(min=16, max=64),
+                                         Regexp(r"^[A-Za-z0-9_-]+$")])

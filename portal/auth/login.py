@@ -25,9 +25,18 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The active user for a session id ``"<id>:<session token>"`` (see ``User.get_id``).
+
+    A plain id, as sessions before the session tokens held, or an outdated token (the
+    password changed, the user was deactivated) loads nobody: that session is over.
+    """
+    number, _, token = (user_id or "").partition(":")
+    if not number.isdigit() or not token or len(number) > 18:
         return None
-    return User.get_or_none((User.id == int(user_id)) & (User.active == True))  # noqa: E712
+    user = User.get_or_none((User.id == int(number)) & (User.active == True))  # noqa: E712
+    if user is None or not user.has_session_token(token):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

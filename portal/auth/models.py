@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
+
 import peewee as pw
 from flask_login import UserMixin
 
@@ -10,8 +13,18 @@ from portal.db import BaseModel, utcnow
 from portal.locations.models import Location
 
 
+def new_session_token() -> str:
+    """A fresh random token; replacing a user's token ends all their sessions."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, BaseModel):
-    """A person: role decides the screens, ``home_store`` scopes an employee's data."""
+    """A person: role decides the screens, ``home_store`` scopes an employee's data.
+
+    ``session_token`` is part of the id flask-login keeps in the session and the
+    remember-me cookie; a new password or deactivation replaces it, which ends every
+    session the user had.
+    """
 
     email = pw.CharField(max_length=160, unique=True)
     name = pw.CharField(max_length=120)
@@ -22,9 +35,17 @@ class User(UserMixin, BaseModel):
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=utcnow)
     last_login_at = pw.DateTimeField(null=True)
+    session_token = pw.CharField(max_length=64, default=new_session_token)
 
     class Meta:
         table_name = "app_user"  # "user" is a reserved word in PostgreSQL
+
+    def get_id(self) -> str:
+        """The id flask-login stores: valid only while the session token is unchanged."""
+        return f"{self.id}:{self.session_token}"
+
+    def has_session_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
@@ -45,11 +66,14 @@ class User(UserMixin, BaseModel):
 
 
 class LoginFailure(BaseModel):
-    """A failed login; recent failures per e-mail lock further attempts for a while."""
+    """A failed login; recent failures per e-mail or per address lock further attempts."""
 
     email = pw.CharField(max_length=160, index=True)
     remote_addr = pw.CharField(max_length=64, default="")
     at = pw.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("remote_addr", "at"), False),)
 
 
 class ApiKey(BaseModel):
@@ -67,6 +91,8 @@ class ApiKey(BaseModel):
     created_at = pw.DateTimeField(default=utcnow)
     last_used_at = pw.DateTimeField(null=True)
     revoked_at = pw.DateTimeField(null=True)
+    # The one-time id of the form that created the key: a resent form finds it here.
+    creation_request = pw.CharField(max_length=64, null=True, unique=True)
 
     @property
     def scope_list(self) -> list[str]:

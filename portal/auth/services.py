@@ -10,10 +10,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from peewee import IntegrityError
 
 from portal.audit.services import record_audit
-from portal.auth.errors import LoginFailed, LoginLocked, UserInvalid
-from portal.auth.models import ApiKey, LoginFailure, User
+from portal.auth.errors import ApiKeyAlreadyCreated, LoginFailed, LoginLocked, UserInvalid
+from portal.auth.models import ApiKey, LoginFailure, User, new_session_token
 from portal.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     burn_verification,
@@ -35,18 +36,39 @@ def normalize_email(email: str) -> str:
 
 # -- logging in ---------------------------------------------------------------
 
-def login_lock_remaining(email: str) -> timedelta | None:
-    """How long ``email`` stays locked after too many recent failures, or None."""
-    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    since = utcnow() - window
+def _lock_remaining(condition, limit: int, window: timedelta) -> timedelta | None:
+    """How long a lock lasts when ``limit`` failures matching ``condition`` are recent."""
     recent = (LoginFailure.select(LoginFailure.at)
-              .where(LoginFailure.email == email, LoginFailure.at >= since)
+              .where(condition, LoginFailure.at >= utcnow() - window)
               .order_by(LoginFailure.at.desc())
-              .limit(current_app.config["LOGIN_MAX_FAILURES"]))
+              .limit(limit))
     times = [row.at for row in recent]
-    if len(times) < current_app.config["LOGIN_MAX_FAILURES"]:
+    if len(times) < limit:
         return None
     return times[-1] + window - utcnow()
+
+
+def login_lock_remaining(email: str, remote_addr: str = "") -> timedelta | None:
+    """How long ``email`` or ``remote_addr`` stays locked after too many failures, or None.
+
+    The per-e-mail limit stops guessing one account's password; the per-address limit
+    stops one machine from trying a few passwords on many accounts.
+    """
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    locks = [_lock_remaining(LoginFailure.email == email, config["LOGIN_MAX_FAILURES"], window)]
+    if remote_addr:
+        locks.append(_lock_remaining(LoginFailure.remote_addr == remote_addr[:64],
+                                     config["LOGIN_MAX_FAILURES_PER_IP"], window))
+    remaining = [lock for lock in locks if lock is not None]
+    return max(remaining) if remaining else None
+
+
+def _record_login_failure(email: str, remote_addr: str) -> None:
+    """Store a failure and forget those older than the lock window (they count no more)."""
+    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    LoginFailure.delete().where(LoginFailure.at < utcnow() - window).execute()
+    LoginFailure.create(email=email, remote_addr=remote_addr[:64])
 
 
 def authenticate(email: str, password: str, remote_addr: str = "") -> User:
@@ -54,10 +76,11 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User:
 
     Every failure is recorded; after LOGIN_MAX_FAILURES within LOGIN_LOCK_MINUTES
     the e-mail is locked, whether or not the account exists, so the answer does
-    not reveal which e-mails are real.
+    not reveal which e-mails are real. LOGIN_MAX_FAILURES_PER_IP failures from one
+    remote address lock that address for every e-mail.
     """
     email = normalize_email(email)
-    remaining = login_lock_remaining(email)
+    remaining = login_lock_remaining(email, remote_addr)
     if remaining is not None:
         minutes = max(1, int(remaining.total_seconds() // 60) + 1)
         raise LoginLocked(ngettext("Too many failed attempts. Try again in %(num)s minute.",
@@ -71,7 +94,7 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User:
         ok = verify_password(user.password_hash, password) and user.active
     with transaction():
         if not ok:
-            LoginFailure.create(email=email, remote_addr=remote_addr[:64])
+            _record_login_failure(email, remote_addr)
         else:
             LoginFailure.delete().where(LoginFailure.email == email).execute()
             User.update(last_login_at=utcnow()).where(User.id == user.id).execute()
@@ -130,6 +153,8 @@ def update_user(user: User, *, name: str, role: str, home_store: Location | None
         raise UserInvalid(str(_l("The user was not saved.")), fields=errors)
     changes = {"name": name.strip(), "role": role, "language": language, "active": active,
                "home_store": home_store if role == Role.EMPLOYEE else None}
+    if user.active and not active:
+        changes["session_token"] = new_session_token()  # ends the user's sessions
     with transaction():
         for field, value in changes.items():
             setattr(user, field, value)
@@ -140,13 +165,20 @@ def update_user(user: User, *, name: str, role: str, home_store: Location | None
 
 
 def set_password(user: User, password: str, actor: User | None) -> None:
-    """Replace a user's password."""
+    """Replace a user's password and end all the user's sessions (remember-me included).
+
+    ``user`` gets the new session token too, so a caller changing its own password can
+    log itself in again with it.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserInvalid(str(_l("The password was not changed.")),
                           fields={"password": str(_l("At least %(n)s characters.",
                                                      n=MIN_PASSWORD_LENGTH))})
     with transaction():
-        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        user.password_hash = hash_password(password)
+        user.session_token = new_session_token()
+        (User.update(password_hash=user.password_hash, session_token=user.session_token)
+         .where(User.id == user.id).execute())
         record_audit(actor, "user.password_set", user)
 
 
@@ -170,8 +202,14 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_api_key(name: str, scopes: list[str], actor: User | None = None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its plain text, which is shown exactly once."""
+def create_api_key(name: str, scopes: list[str], actor: User | None = None,
+                   request_id: str | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plain text, which is shown exactly once.
+
+    ``request_id`` is the one-time id of the form that asked for the key: the same id
+    again (a reloaded page sending the form twice) raises ApiKeyAlreadyCreated instead
+    of making a second key.
+    """
     name = name.strip()
     errors = {}
     if not name:
@@ -181,14 +219,34 @@ def create_api_key(name: str, scopes: list[str], actor: User | None = None) -> t
         errors["scopes"] = str(_l("Choose at least one valid scope."))
     if errors:
         raise UserInvalid(str(_l("The API key was not created.")), fields=errors)
+    if request_id is not None and _created_by_request(request_id):
+        raise _already_created()
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     plain = f"{API_KEY_PREFIX}_{prefix}_{secret}"
-    with transaction():
-        key = ApiKey.create(name=name, prefix=prefix, key_hash=_digest(plain),
-                            scopes=" ".join(sorted(set(scopes))), created_by=actor)
-        record_audit(actor, "api_key.created", key, name=name, scopes=key.scopes)
+    try:
+        with transaction():
+            key = ApiKey.create(name=name, prefix=prefix, key_hash=_digest(plain),
+                                scopes=" ".join(sorted(set(scopes))), created_by=actor,
+                                creation_request=request_id)
+            record_audit(actor, "api_key.created", key, name=name, scopes=key.scopes)
+    except IntegrityError:
+        # Two copies of the same form raced each other; the unique column let one win.
+        if request_id is not None and _created_by_request(request_id):
+            raise _already_created() from None
+        raise
     return key, plain
+
+
+def _created_by_request(request_id: str) -> bool:
+    return ApiKey.select().where(ApiKey.creation_request == request_id).exists()
+
+
+def _already_created() -> ApiKeyAlreadyCreated:
+    return ApiKeyAlreadyCreated(str(_l(
+        "This form was sent before and its key was created then. The secret of a key is "
+        "shown only once and cannot be shown again: if it was not copied, revoke the key "
+        "and create a new one.")))
 
 
 def find_api_key(plain: str) -> ApiKey | None:

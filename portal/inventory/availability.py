@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from datetime import date
 
-from portal.db import db
+from portal.db import db, local_today
 from portal.inventory.models import ChannelBuffer, IncomingStock, Product, StockLevel
 from portal.inventory.status import Channel, IncomingStatus
 from portal.locations.directory import LocationInfo, location_directory
@@ -143,16 +142,17 @@ def _stock_rows(product_ids: list[int]) -> list[tuple]:
 
 def _add_incoming(results: dict, by_id: dict[int, str],
                   eligible: dict[int, LocationInfo]) -> None:
-    """Open deliveries to eligible locations due from today on, soonest first."""
+    """Open deliveries to eligible locations, soonest first; overdue ones are still
+    expected and say so with ``late``."""
+    today = local_today()
     query = (IncomingStock
              .select(IncomingStock.product, IncomingStock.location, IncomingStock.quantity,
                      IncomingStock.expected_on)
              .where(IncomingStock.product.in_(list(by_id)),
-                    IncomingStock.status == IncomingStatus.OPEN,
-                    IncomingStock.expected_on >= date.today())
+                    IncomingStock.status == IncomingStatus.OPEN)
              .order_by(IncomingStock.expected_on, IncomingStock.id).tuples())
     for product_id, location_id, quantity, expected_on in query:
         if location_id in eligible:
             results[by_id[product_id]].incoming.append(
                 {"location": eligible[location_id].code, "quantity": quantity,
-                 "expected_on": expected_on.isoformat()})
+                 "expected_on": expected_on.isoformat(), "late": expected_on < today})

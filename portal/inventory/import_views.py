@@ -1,5 +1,8 @@
 """CSV import and export of products, locations and stock levels (managers, admins).
 
+Managers export everything and import products and stock levels; locations are
+imported by admins only, as only admins may create or edit a location in its form.
+
 Upload → preview → apply. The uploaded file waits in the instance folder under a
 random token (only the token travels in the form); apply reads and checks it again,
 since the database may have changed, and writes it in one transaction. Kept files
@@ -48,6 +51,12 @@ from portal.locations.models import Location
 bp = Blueprint("imports", __name__, url_prefix="/data")
 
 MANAGERS = (Role.MANAGER, Role.ADMIN)
+# Who may import each kind: the same roles that may change those records by hand.
+IMPORT_ROLES = {
+    ImportKind.PRODUCTS: MANAGERS,
+    ImportKind.LOCATIONS: (Role.ADMIN,),
+    ImportKind.STOCK: MANAGERS,
+}
 UPLOAD_MAX_AGE_SECONDS = 24 * 60 * 60
 ERRORS_SHOWN = 1_000  # the page lists this many; the error report has them all
 KIND_LABELS = {
@@ -79,6 +88,19 @@ class ApplyForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
 
 
+def may_import(kind: str) -> bool:
+    """True when the current user may import (upload, preview, apply) this kind."""
+    roles = IMPORT_ROLES.get(kind)
+    return roles is not None and current_user.has_role(*roles)
+
+
+def _require_import(kind: str) -> None:
+    """403 unless the current user may import ``kind`` (an unknown kind is left to the
+    form's own check)."""
+    if kind in set(ImportKind) and not may_import(kind):
+        abort(403)
+
+
 def _upload_folder() -> Path:
     configured = current_app.config.get("IMPORT_FOLDER")
     return Path(configured) if configured else Path(current_app.instance_path) / "imports"
@@ -96,6 +118,7 @@ def _index_page(form: UploadForm | None = None, status: int = 200, message: str 
         "inventory/imports.html", form=form or UploadForm(formdata=None), kinds=KIND_LABELS,
         key_hints=KIND_KEYS, columns=imports.COLUMNS, required=imports.REQUIRED,
         export_columns=imports.EXPORT_COLUMNS, limit_mb=limit_mb, max_rows=imports.MAX_ROWS,
+        importable={kind for kind in ImportKind if may_import(kind)},
         locations=Location.select(Location.code, Location.name).order_by(Location.code),
         message=message), status
 
@@ -135,6 +158,7 @@ def index():
 def upload():
     """Check an uploaded file completely and show what applying it would change."""
     form = UploadForm()
+    _require_import(form.kind.data)
     if not form.validate_on_submit():
         return _index_page(form, 400)
     data, filename = form.file.data.read(), _display_name(form.file.data.filename)
@@ -158,6 +182,7 @@ def apply():
         data, meta = _kept_upload(token)
     except UploadGone:
         return _gone()
+    _require_import(meta["kind"])  # the role may have changed since the upload
     try:
         result = imports.apply_import(meta["kind"], data, meta["filename"], current_user,
                                       reference=f"import {token[:10]}")
@@ -197,6 +222,7 @@ def error_report(token: str):
         data, meta = _kept_upload(token)
     except UploadGone:
         abort(404)
+    _require_import(meta["kind"])
     preview = imports.preview_import(meta["kind"], data, meta["filename"])
     return csv_response(f"errors-{meta['kind']}.csv", ["line", "column", "message"],
                         preview.errors)

@@ -6,10 +6,11 @@ Each helper returns plain numbers or a query that callers can paginate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from peewee import Case, fn
 
+from portal.db import local_today
 from portal.inventory.models import IncomingStock, Product, StockLevel
 from portal.inventory.status import IncomingStatus
 from portal.locations.models import Location
@@ -64,7 +65,8 @@ def incoming_stock(location: Location | None = None, within_days: int | None = N
     if location is not None:
         query = query.where(IncomingStock.location == location)
     if within_days is not None:
-        query = query.where(IncomingStock.expected_on <= date.today() + timedelta(days=within_days))
+        horizon = local_today() + timedelta(days=within_days)
+        query = query.where(IncomingStock.expected_on <= horizon)
     return query.order_by(IncomingStock.expected_on, IncomingStock.id).limit(limit)
 
 
@@ -72,7 +74,7 @@ def late_incoming_count() -> int:
     """Open deliveries whose expected date has passed."""
     return (IncomingStock.select()
             .where(IncomingStock.status == IncomingStatus.OPEN,
-                   IncomingStock.expected_on < date.today())
+                   IncomingStock.expected_on < local_today())
             .count())
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
+from portal.forms import parse_whole_number
 from portal.inventory.models import IncomingStock, Product, StockLevel
 from portal.inventory.status import IncomingStatus
 from portal.locations.models import Location
@@ -19,6 +20,7 @@ from portal.locations.models import Location
 AVAILABLE = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
 COUNT_CAP = 10_000
 PER_PAGE = 50
+MAX_PAGE = COUNT_CAP // PER_PAGE + 1  # past the capped count there is nothing to page to
 
 # Every ordering can be read from an index in order, so LIMIT stops early.
 SORTS = {
@@ -49,10 +51,7 @@ class StockFilter:
     @classmethod
     def from_args(cls, args, default_location: str = "") -> StockFilter:
         sort = args.get("sort", "sku")
-        try:
-            page = max(1, int(args.get("page", 1)))
-        except ValueError:
-            page = 1
+        page = min(max(1, parse_whole_number(args.get("page")) or 1), MAX_PAGE)
         return cls(q=args.get("q", "").strip()[:80],
                    location=args.get("location", default_location).strip().upper()[:16],
                    kind=args.get("kind", "").strip()[:16],

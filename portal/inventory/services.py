@@ -27,6 +27,7 @@ from portal.inventory.status import (
 from portal.locations.models import Location
 
 MAX_QUANTITY = 1_000_000
+MAX_ON_HAND = 2_000_000_000  # PostgreSQL integers end at 2^31 - 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _apply(change: Change, user) -> None:
     conditions = [StockLevel.product == change.product_id,
                   StockLevel.location == change.location_id,
                   new_on_hand >= 0, new_reserved >= 0, new_safety >= 0,
-                  new_on_hand >= new_reserved]
+                  new_on_hand >= new_reserved, new_on_hand <= MAX_ON_HAND]
     if change.need_available:
         conditions.append(StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
                           >= change.need_available)
@@ -120,6 +121,10 @@ def _refusal(change: Change) -> StockError:
         return StockError(str(_l(
             "%(sku)s at %(location)s has only %(on_hand)s on hand; stock cannot go below zero.",
             on_hand=level.on_hand, **names)), fields={"quantity": str(_l("Too many"))})
+    if level.on_hand + change.on_hand > MAX_ON_HAND:
+        return StockError(str(_l(
+            "%(sku)s at %(location)s cannot hold more than %(max)s units.",
+            max=MAX_ON_HAND, **names)), fields={"quantity": str(_l("Too many"))})
     if level.on_hand + change.on_hand < level.reserved + change.reserved:
         return StockError(str(_l(
             "%(reserved)s units of %(sku)s at %(location)s are reserved for orders; "
@@ -248,14 +253,24 @@ def add_incoming(product: Product, location: Location, quantity: int, expected_o
 
 def receive_incoming(incoming: IncomingStock, *, quantity: int | None = None,
                      user=None) -> None:
-    """Book an announced delivery as received (all of it, or the counted quantity)."""
-    received = incoming.quantity if quantity is None else _check_quantity(quantity)
+    """Book an announced delivery in: all of it, or the counted quantity.
+
+    A short delivery keeps the rest open (still expected); a full or larger one closes
+    the announcement.
+    """
+    if quantity is not None:
+        _check_quantity(quantity)
     with transaction():
-        closed = (IncomingStock.update(status=IncomingStatus.RECEIVED)
-                  .where(IncomingStock.id == incoming.id,
-                         IncomingStock.status == IncomingStatus.OPEN).execute())
-        if closed != 1:
+        query = IncomingStock.select().where(IncomingStock.id == incoming.id)
+        current = (query if is_sqlite() else query.for_update()).get()
+        if current.status != IncomingStatus.OPEN:
             raise StockError(str(_l("This delivery was already received or cancelled.")))
-        _apply(Change(incoming.product_id, incoming.location_id, MovementKind.RECEIPT,
-                      on_hand=received, reference=incoming.reference,
-                      reason=f"incoming #{incoming.id}"), user)
+        received = current.quantity if quantity is None else quantity
+        if received >= current.quantity:
+            current.status = IncomingStatus.RECEIVED
+        else:
+            current.quantity -= received
+        current.save()
+        _apply(Change(current.product_id, current.location_id, MovementKind.RECEIPT,
+                      on_hand=received, reference=current.reference,
+                      reason=f"incoming #{current.id}"), user)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from portal.auth.login import roles_required
 from portal.auth.roles import Role
 from portal.errors import DomainError
-from portal.forms import apply_domain_error, choices, render_form
+from portal.forms import apply_domain_error, choices, parse_whole_number, render_form
 from portal.htmx import wants_fragment, with_trigger
 from portal.inventory import search, services
 from portal.inventory.buffers import list_buffers, set_channel_buffer
@@ -115,12 +115,12 @@ def receive_incoming(incoming_id: int):
         abort(404)
     back = safe_next(request.form.get("next"),
                      url_for("locations.detail", code=incoming.location.code))
-    quantity = (request.form.get("quantity") or "").strip()
+    text = (request.form.get("quantity") or "").strip()
+    quantity = parse_whole_number(text)
     try:
-        if quantity and not quantity.isdigit():
+        if text and quantity is None:
             raise InventoryInvalid(_("Quantity must be a whole number."))
-        services.receive_incoming(incoming, quantity=int(quantity) if quantity else None,
-                                  user=current_user)
+        services.receive_incoming(incoming, quantity=quantity, user=current_user)
     except DomainError as error:
         if wants_fragment():
             return with_trigger(render_template("inventory/_receive_error.html",
@@ -144,8 +144,8 @@ def buffers():
     form.location.choices = choices([("", _("All locations"))] + [
         (loc.id, f"{loc.code} · {loc.name}") for loc in search.location_choices()])
     if form.validate_on_submit():
-        location = (Location.get_or_none(Location.id == int(form.location.data))
-                    if (form.location.data or "").isdigit() else None)
+        location_id = parse_whole_number(form.location.data)
+        location = Location.get_or_none(Location.id == location_id) if location_id else None
         try:
             set_channel_buffer(form.channel.data, location, form.quantity.data, current_user)
         except DomainError as error:

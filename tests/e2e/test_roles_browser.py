@@ -92,7 +92,7 @@ def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page, screens
     screenshot("login-wrong-password")
 
 
-def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
+def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users, browser_problems):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     logged_in_as(page, users["admin"])
     page.get_by_role("link", name="API keys", exact=True).click()
@@ -103,7 +103,7 @@ def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
     page.locator('input[name="scopes"][value="orders:write"]').check()
     page.get_by_role("button", name="Create key", exact=True).click()
 
-    # Post/Redirect/Get: the browser ends on a GET of the page, which shows the key once.
+    # The answer to the POST shows the key once; it never travels in the session cookie.
     expect(page).to_have_url(re.compile(r"/admin/api-keys$"))
     new_key = page.locator("input#new-api-key")
     expect(new_key).to_have_value(re.compile(r"^oms_\w+"))
@@ -127,11 +127,17 @@ def test_admin_creates_an_api_key_and_sees_it_once(page, screenshot, users):
     assert page.evaluate("navigator.clipboard.readText()") == new_key.input_value()
     screenshot("admin-api-key-created")
 
-    # Reloading does not post the form again: no second key, and the secret is gone.
+    # Reloading sends the same form again: no second key, the secret is gone, and a
+    # notice says why (409: the form's one-time request id was used already).
+    browser_problems.allow(r"HTTP 409: POST .*/admin/api-keys$")
+    browser_problems.allow(r"console error: Failed to load resource: .*status of 409")
     page.reload()
+    expect(page.locator(".key-already-created")).to_contain_text(
+        "This key was already created.")
     expect(page.locator("input#new-api-key")).to_have_count(0)
     expect(keys_table.locator("tbody tr")).to_have_count(1)
     expect(keys_table.locator("tbody tr")).to_contain_text("Web shop production")
+    screenshot("admin-api-key-form-sent-again")
 
 
 def test_location_search_updates_the_table_without_reloading(page, screenshot, users,

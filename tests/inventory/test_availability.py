@@ -45,7 +45,7 @@ def test_availability_per_location_respects_reserved_and_safety(api, pool):
     assert sku["available"] == 5 + 100
     assert {loc["location"]: (loc["available"], loc["on_hand"], loc["reserved"])
             for loc in sku["locations"]} == {"BER": (5, 10, 3), "WH": (100, 100, 0)}
-    assert sku["incoming"] == [{"location": "HAM", "quantity": 12,
+    assert sku["incoming"] == [{"location": "HAM", "quantity": 12, "late": False,
                                 "expected_on": (date.today() + timedelta(days=4)).isoformat()}]
     assert body["unknown"] == []
 
@@ -109,6 +109,8 @@ def test_limit_caps_the_locations_but_not_the_total(api, pool):
 
 @pytest.mark.parametrize("query,field", [("", "sku"), ("sku=A&country=DEU", "country"),
                                          ("sku=A&limit=0", "limit"), ("sku=A&limit=x", "limit"),
+                                         ("sku=A&limit=%C2%B2", "limit"),
+                                         ("sku=A&location=NOPE", "location"),
                                          ("sku=A&channel=fax", "channel"),
                                          ("sku=A&postcode=%3Cscript%3E", "postcode")])
 def test_bad_queries_are_400_with_field_errors(api, query, field):
@@ -134,3 +136,12 @@ def test_twenty_skus_in_one_call(api, stores):
     body = api("&".join(f"sku=P-{n:02d}" for n in range(20))).json
 
     assert [s["available"] for s in body["skus"]] == list(range(1, 21))
+
+
+def test_late_deliveries_are_still_expected_and_flagged(api, pool, product, stores):
+    services.add_incoming(product, stores["WH"], 7, date.today() - timedelta(days=3),
+                          reference="PO-LATE")
+
+    incoming = api("sku=SNK-1").json["skus"][0]["incoming"]
+
+    assert [(i["location"], i["late"]) for i in incoming] == [("WH", True), ("HAM", False)]

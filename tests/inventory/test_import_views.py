@@ -12,8 +12,10 @@ from decimal import Decimal
 import pytest
 
 from portal.audit.models import AuditEvent
+from portal.csvfiles import store_upload
 from portal.inventory import services
 from portal.inventory.models import Product, StockLevel, StockMovement
+from portal.locations.models import Location
 from tests.conftest import csrf_token
 from tests.inventory.conftest import make_product
 
@@ -54,7 +56,7 @@ def read_export(response) -> list[list[str]]:
 
 
 def test_the_page_offers_exports_and_an_upload_form_per_kind(as_role):
-    page = as_role("manager").get("/data/").get_data(as_text=True)
+    page = as_role("admin").get("/data/").get_data(as_text=True)
 
     for kind in ("products", "locations", "stock"):
         assert f'href="/data/export/{kind}.csv"' in page
@@ -79,6 +81,41 @@ def test_other_roles_are_forbidden(as_role, role, upload_folder):
                                              "csrf_token": token}).status_code == 403
     assert Product.select().count() == 0
     assert not upload_folder.exists()
+
+
+LOCATIONS = b"code,name,kind,country\r\nNEW-1,Neues Lager,warehouse,DE\r\n"
+
+
+def test_managers_export_everything_but_may_not_import_locations(as_role, users, stores,
+                                                                 upload_folder):
+    client = as_role("manager")
+
+    page = client.get("/data/").get_data(as_text=True)
+    assert 'href="/data/export/locations.csv"' in page
+    assert 'name="kind" value="locations"' not in page
+    assert 'name="kind" value="products"' in page and 'name="kind" value="stock"' in page
+    assert page.count('type="file"') == 2
+    assert "Only administrators can import this data." in page
+    assert client.get("/data/export/locations.csv").status_code == 200
+
+    assert upload(client, "locations", LOCATIONS, "l.csv").status_code == 403
+    assert not upload_folder.exists() or not any(upload_folder.iterdir())
+    # an upload kept from before (or from when the user was an admin) does not apply
+    token = store_upload(upload_folder, LOCATIONS, {"kind": "locations", "filename": "l.csv",
+                                                    "user_id": users["manager"].id})
+    assert apply(client, token).status_code == 403
+    assert client.get(f"/data/uploads/{token}/errors.csv").status_code == 403
+    assert Location.select().where(Location.code == "NEW-1").count() == 0
+    assert upload(client, "stock", b"sku,location,on_hand\r\n", "s.csv").status_code == 422
+
+
+def test_admins_import_locations(as_role, stores, upload_folder):
+    client = as_role("admin")
+
+    token = token_in(upload(client, "locations", LOCATIONS, "l.csv"))
+
+    assert apply(client, token).status_code == 200
+    assert Location.get(Location.code == "NEW-1").name == "Neues Lager"
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client):
@@ -250,7 +287,9 @@ def test_product_export_is_excel_csv_and_defuses_formulas(as_role, ctx):
 
 
 def test_an_export_can_be_imported_again_unchanged(as_role, stores, upload_folder):
-    first = make_product("RT-0", ean="4006381333931", tags="high-demand bulky")
+    first = make_product("-RT-0", ean="4006381333931", tags="high-demand bulky",
+                         name='=HYPERLINK("http://evil.example","Rabatt")', brand="-Brand")
+    Location.update(name="+Lager", city="@Hamburg").where(Location.code == "HAM").execute()
     make_product("RT-1", price=Decimal("1234.50"))
     services.receive_stock(first, stores["BER"], 4)
     services.set_safety_stock(first, stores["BER"], 1)
@@ -258,6 +297,7 @@ def test_an_export_can_be_imported_again_unchanged(as_role, stores, upload_folde
 
     for kind in ("products", "locations", "stock"):
         exported = client.get(f"/data/export/{kind}.csv").get_data()
+        assert re.search(rb"[;\n\"]'[-+=@]", exported), kind  # formula-like cells guarded
         page = upload(client, kind, exported, f"{kind}.csv").get_data(as_text=True)
 
         assert "there is nothing to change" in page, kind

@@ -9,10 +9,12 @@ import pytest
 from portal.audit.models import AuditEvent
 from portal.csvfiles import (
     CsvValueError,
+    csv_response,
     parse_decimal,
     parse_flag,
     parse_whole_number,
     safe_cell,
+    unguard_cell,
 )
 from portal.db import db
 from portal.inventory import imports, services, stock_import
@@ -184,6 +186,75 @@ def test_unreadable_files_get_one_clear_error(ctx, data, message):
     assert len(preview.errors) == 1 and message in preview.errors[0].message
     assert preview.errors[0].line is None
     assert not preview.can_apply
+
+
+def test_a_nul_byte_after_the_first_4_kb_is_refused_with_its_line(ctx, users):
+    rows = "".join(f"P-{n:03d},Product {n},1.00\n" for n in range(300))  # about 6 KB
+    data = csv("sku,name,price\n" + rows + "NUL-1,Null\x00byte,2.00\n")
+    assert data.index(b"\x00") > 4096
+    before = snapshot()
+
+    preview = preview_import("products", data, "nul.csv")
+
+    assert [(e.line, e.column) for e in preview.errors] == [(302, "")]
+    assert "Line 302 contains a NUL byte" in preview.errors[0].message
+    assert not preview.can_apply
+    with pytest.raises(ImportRejected):  # PostgreSQL refused the text with a 500 before
+        apply_import("products", data, "nul.csv", users["manager"])
+    assert snapshot() == before
+
+
+def test_control_characters_in_values_are_errors_of_their_line(ctx):
+    data = csv("sku,name,brand,price\n"
+               "OK-1,Tab\tinside is fine,Nordkap,1.00\n"
+               "BAD-1,Bell\x07,Nordkap,1.00\n"
+               "BAD-2,Fine,Nordkap\x1f,1.00\n"              # at the end: not stripped away
+               "BAD-3,Form\x0cfeed,Vertical\x0btab,1.00\n"
+               "BAD-4,Delete\x7f,Nordkap,1.00\n")
+
+    preview = preview_import("products", data, "ctl.csv")
+
+    assert [(e.line, e.column) for e in preview.errors] == [
+        (3, "name"), (4, "brand"), (5, "name"), (5, "brand"), (6, "name")]
+    assert preview.errors[0].message == (
+        "The value contains an invisible control character (U+0007); remove it.")
+    assert (preview.rows, preview.created) == (5, 1)
+
+
+def test_a_utf8_file_with_one_stray_windows_byte_is_refused_not_misread(ctx):
+    data = csv("sku,name,brand,price\nM-1,Müller Jacke,Müller,1.00\n"
+               "M-2,Jacke – blau,Nordkap,2.00\n").replace("–".encode(), b"\x96")
+
+    preview = preview_import("products", data, "mixed.csv")
+
+    assert [(e.line, e.column) for e in preview.errors] == [(3, "")]
+    assert "not valid UTF-8 on line 3" in preview.errors[0].message
+    assert not preview.can_apply
+    with_bom = preview_import("products", b"\xef\xbb\xbfsku,name,price\r\nA,\x96,1\r\n", "b.csv")
+    assert "not valid UTF-8 on line 2" in with_bom.errors[0].message  # a BOM says UTF-8
+
+
+def test_export_guards_come_off_again_on_import(ctx, stores):
+    sneaky = make_product("-RT-1", ean="4006381333931", name='=HYPERLINK("http://x","y")',
+                          brand="-Brand", category="+Kat", tags="@tag -x")
+    make_product("RT-2", name="'Rock'n'Roll'", brand="''=twice")  # no guard: kept as is
+    Location.update(name="-Lager", street="=Hauptstr. 1", city="@Hamburg", longitude=-3.7
+                    ).where(Location.code == "HAM").execute()
+    services.receive_stock(sneaky, stores["HAM"], 3)
+
+    for kind in ("products", "locations", "stock"):
+        exported = b"".join(chunk.encode() for chunk in csv_response(
+            f"{kind}.csv", list(imports.EXPORT_COLUMNS[kind]),
+            imports.export_rows(kind)).response)
+        assert b"'-" in exported, kind  # the export did guard something
+
+        preview = preview_import(kind, exported, f"{kind}.csv")
+
+        assert preview.errors == [], kind
+        assert (preview.created, preview.updated) == (0, 0), (kind, preview.sample)
+    # exactly one apostrophe goes, and only right before a formula character
+    assert [unguard_cell(v) for v in ("'=1", "''=1", "'Rock'n'Roll'", "'\t1", "'")] == [
+        "=1", "''=1", "'Rock'n'Roll'", "\t1", "'"]
 
 
 def test_unknown_and_missing_columns_are_named_in_the_header(ctx):

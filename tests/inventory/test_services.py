@@ -120,10 +120,13 @@ def test_incoming_stock_is_received_once(product, stores, users):
                                      reference="PO-9", user=users["manager"])
 
     services.receive_incoming(incoming, quantity=38)
+    short = IncomingStock.get_by_id(incoming.id)
+    assert (short.status, short.quantity) == ("open", 2)  # the rest is still expected
+    services.receive_incoming(incoming)
     with pytest.raises(StockError, match="already received"):
         services.receive_incoming(incoming)
 
-    assert level(product, stores["WH"]).on_hand == 38
+    assert level(product, stores["WH"]).on_hand == 40
     assert IncomingStock.get_by_id(incoming.id).status == "received"
 
 
@@ -152,3 +155,14 @@ def test_stock_check_cli_exits_1_on_a_difference(app, product, stores):
     assert "SNK-1 @ BER" in result.output
     assert runner.invoke(args=["stock", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["stock", "check"]).exit_code == 0
+
+
+def test_on_hand_has_an_upper_bound_that_every_database_can_store(product, stores):
+    from portal.inventory.services import MAX_ON_HAND
+
+    StockLevel.insert(product=product, location=stores["WH"], on_hand=MAX_ON_HAND - 5).execute()
+
+    with pytest.raises(StockError, match="cannot hold more than"):
+        services.receive_stock(product, stores["WH"], 10)
+
+    assert level(product, stores["WH"]).on_hand == MAX_ON_HAND - 5
