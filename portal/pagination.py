@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request, url_for
+from peewee import fn
 
 
 @dataclass
@@ -31,6 +32,14 @@ class Page:
         args = request.args.to_dict()
         args["page"] = number
         return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def count_up_to(query, cap: int) -> int:
+    """Rows of ``query`` counted up to ``cap`` (cap + 1 means "more than cap"): an exact
+    total of millions of rows costs a full scan, a capped one stops early."""
+    model = query.model
+    limited = query.order_by().limit(cap + 1)
+    return model.select(fn.COUNT(1)).from_(limited.alias("capped")).scalar()
 
 
 def paginate(query, per_page: int = 25) -> Page:

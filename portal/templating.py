@@ -15,7 +15,7 @@ from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.db import local_today
 from portal.forms import LANGUAGE_NAMES
-from portal.inventory.forms import CHANNEL_LABELS, MOVEMENT_LABELS
+from portal.inventory.labels import CHANNEL_LABELS, MOVEMENT_LABELS
 from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for

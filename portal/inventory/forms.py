@@ -5,6 +5,9 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import FlaskForm, choices
+from portal.inventory.buffers import MAX_BUFFER
+from portal.inventory.labels import CHANNEL_LABELS
+from portal.inventory.services import MAX_QUANTITY
 from portal.inventory.status import AdjustmentReason
 
 ACTION_LABELS = {
@@ -28,32 +31,11 @@ class StockChangeForm(FlaskForm):
     action = SelectField(_l("Action"), choices=choices(ACTION_LABELS.items()),
                          validators=[DataRequired()])
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(),
-                                                        NumberRange(min=0, max=1_000_000)])
+                                                        NumberRange(min=0, max=MAX_QUANTITY)])
     reason = SelectField(_l("Reason"), choices=choices(REASON_LABELS.items()),
                          default=AdjustmentReason.CORRECTION.value)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=120)])
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=60)])
-
-MOVEMENT_LABELS = {
-    "opening": _l("Opening balance"),
-    "receipt": _l("Receipt"),
-    "sale": _l("Shipped / sold"),
-    "reservation": _l("Reserved"),
-    "release": _l("Released"),
-    "adjustment": _l("Adjustment"),
-    "transfer_out": _l("Transfer out"),
-    "transfer_in": _l("Transfer in"),
-    "return": _l("Return"),
-    "feed_sync": _l("Feed sync"),
-    "safety_stock": _l("Safety stock"),
-}
-
-CHANNEL_LABELS = {
-    "web": _l("Web shop"),
-    "store": _l("In-store sale"),
-    "order_in_store": _l("Order in Store"),
-    "marketplace": _l("Marketplace"),
-}
 
 
 class BufferForm(FlaskForm):
@@ -62,4 +44,4 @@ class BufferForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
     location = SelectField(_l("Location"), validators=[Optional()])
     quantity = IntegerField(_l("Units held back per product"),
-                            validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+                            validators=[InputRequired(), NumberRange(min=0, max=MAX_BUFFER)])

@@ -58,6 +58,10 @@ class StockLevel(BaseModel):
         return max(self.on_hand - self.reserved - self.safety_stock, 0)
 
 
+# What a stock row can sell now, as SQL (the ``available`` property is its Python twin).
+AVAILABLE = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
+
+
 class StockMovement(BaseModel):
     """One append-only ledger row per stock change; levels can be rebuilt from the sums."""
 

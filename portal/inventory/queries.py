@@ -11,11 +11,9 @@ from datetime import timedelta
 from peewee import Case, fn
 
 from portal.db import local_today
-from portal.inventory.models import IncomingStock, Product, StockLevel
+from portal.inventory.models import AVAILABLE, IncomingStock, Product, StockLevel
 from portal.inventory.status import IncomingStatus
 from portal.locations.models import Location
-
-AVAILABLE = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from portal.forms import parse_whole_number
-from portal.inventory.models import IncomingStock, Product, StockLevel
+from portal.inventory.models import AVAILABLE, IncomingStock, Product, StockLevel
 from portal.inventory.status import IncomingStatus
 from portal.locations.models import Location
+from portal.pagination import count_up_to
 
-AVAILABLE = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
 COUNT_CAP = 10_000
 PER_PAGE = 50
 MAX_PAGE = COUNT_CAP // PER_PAGE + 1  # past the capped count there is nothing to page to
@@ -117,8 +117,7 @@ def stock_query(flt: StockFilter):
 
 def capped_count(query, cap: int = COUNT_CAP) -> int:
     """Rows in ``query`` up to ``cap`` (cap + 1 means "more than cap")."""
-    limited = query.select(StockLevel.id).order_by().limit(cap + 1)
-    return StockLevel.select(fn.COUNT(1)).from_(limited.alias("capped")).scalar()
+    return count_up_to(query.select(StockLevel.id), cap)
 
 
 def incoming_totals(rows) -> dict[tuple[int, int], int]:

@@ -5,6 +5,7 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from portal.forms import FlaskForm, choices
+from portal.locations.services import MAX_DAILY_CAPACITY, MAX_PRIORITY
 from portal.locations.status import LocationKind
 
 KIND_LABELS = {
@@ -34,10 +35,10 @@ class LocationForm(FlaskForm):
     click_collect = BooleanField(_l("Click & Collect"))
     locker_pickup = BooleanField(_l("Parcel locker"))
     accepts_returns = BooleanField(_l("Accepts returns"))
-    daily_capacity = IntegerField(_l("Daily capacity (orders)"),
-                                  validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    daily_capacity = IntegerField(_l("Daily capacity (orders)"), validators=[
+        Optional(), NumberRange(min=0, max=MAX_DAILY_CAPACITY)])
     priority = IntegerField(_l("Priority (lower first)"), default=100,
-                            validators=[NumberRange(min=0, max=10_000)])
+                            validators=[NumberRange(min=0, max=MAX_PRIORITY)])
     active = BooleanField(_l("Active"), default=True)
 
     def location_data(self) -> dict:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from portal.inventory import ledger_views, services
+from portal.inventory import ledger_queries, services
 from portal.inventory.models import StockMovement
 from tests.inventory.conftest import make_product
 
@@ -139,7 +139,7 @@ def test_keyset_pages_walk_the_whole_ledger_without_gaps(as_role, stores, produc
     for n in range(12):
         services.receive_stock(product, stores["BER"], n + 1, reference=f"R-{n}")
     StockMovement.update(at=datetime(2026, 2, 1, 9, 0)).execute()  # equal times: ties by id
-    monkeypatch.setattr(ledger_views, "PER_PAGE", 5)
+    monkeypatch.setattr(ledger_queries, "PER_PAGE", 5)
     client = as_role("manager")
 
     seen, pages, url = [], [], LEDGER + "?location=BER"
@@ -159,7 +159,7 @@ def test_keyset_pages_walk_the_whole_ledger_without_gaps(as_role, stores, produc
 
 
 def test_the_count_is_capped(as_role, ledger, monkeypatch):
-    monkeypatch.setattr(ledger_views, "COUNT_CAP", 3)
+    monkeypatch.setattr(ledger_queries, "COUNT_CAP", 3)
 
     html = as_role("manager").get(LEDGER).get_data(as_text=True)
 
@@ -225,7 +225,7 @@ def test_csv_export_has_every_column_and_the_filters(as_role, ledger, stores):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = export_rows(response)
-    assert rows[0] == ledger_views.EXPORT_HEADER
+    assert rows[0] == ledger_queries.EXPORT_HEADER
     assert len(rows) == 1 + len(ids(location=stores["BER"]))
     receipt = next(r for r in rows if r[5] == "receipt")
     assert receipt[1:] == ["SNK-1", "4012345000017", "Runner schwarz", "BER", "receipt", "10",
@@ -238,7 +238,7 @@ def test_csv_export_has_every_column_and_the_filters(as_role, ledger, stores):
 def test_csv_export_walks_every_batch(as_role, stores, product, monkeypatch):
     for n in range(7):
         services.receive_stock(product, stores["BER"], n + 1)
-    monkeypatch.setattr(ledger_views, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(ledger_queries, "EXPORT_BATCH", 3)
 
     rows = export_rows(as_role("manager").get(EXPORT))
 
