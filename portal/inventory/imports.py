@@ -160,7 +160,7 @@ def _ean(cells: CellReader) -> str | None:
     if re.fullmatch(r"[\d.,]+E\+?\d+", ean, re.IGNORECASE):
         cells.fail("ean", _l("The spreadsheet turned this EAN into a number (%(value)s); "
                              "format the column as text and save again.", value=ean))
-    elif not ean.isdigit() or len(ean) not in (8, 12, 13, 14):
+    elif not re.fullmatch(r"[0-9]{8}|[0-9]{12,14}", ean):  # ASCII digits: int() must read them
         cells.fail("ean", _l("An EAN has 8, 12, 13 or 14 digits."))
     elif gs1_check_digit(ean[:-1]) != int(ean[-1]):
         cells.fail("ean", _l("Wrong check digit: %(ean)s should end in %(digit)s.",

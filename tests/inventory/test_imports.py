@@ -521,3 +521,12 @@ def test_whole_numbers_flags_and_export_cells():
         True, True, True, True, False, False, False]
     assert [safe_cell(v) for v in (Decimal("-3.70"), -3.5, 7, True, "-1+2", "@SUM(A1)")] == [
         "-3,70", "-3,5", "7", "1", "'-1+2", "'@SUM(A1)"]
+
+
+def test_unicode_digits_in_an_ean_are_an_error_not_a_crash(ctx):
+    data = csv("sku,ean,name,price\nX-1,²²²²²²²²²²²²²,Thing,1.00\nX-2,٤٠١٢٣٤٥٠٠٠٠١٦,Thing,1.00\n")
+
+    preview = preview_import("products", data, "x.csv")
+
+    assert sorted(errors_by_line(preview)) == [2, 3]
+    assert not preview.can_apply
