@@ -11,6 +11,7 @@ from portal.auth.roles import ApiScope, Role
 db_cli = AppGroup("db", help="Database schema migrations.")
 demo_cli = AppGroup("demo", help="Demo data for a new installation.")
 stock_cli = AppGroup("stock", help="Stock levels and their ledger.")
+orders_cli = AppGroup("orders", help="Orders.")
 
 
 @db_cli.command("upgrade")
@@ -101,6 +102,15 @@ def stock_rebuild():
     click.echo(f"Rebuilt {rebuild_levels()} stock level(s) from the ledger.")
 
 
+@orders_cli.command("expire")
+def orders_expire():
+    """Cancel unpaid orders whose reservation time is over and release their stock."""
+    from portal.orders.services import expire_unpaid_orders
+
+    click.echo(f"Cancelled {expire_unpaid_orders()} unpaid order(s).")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (db_cli, demo_cli, stock_cli, create_api_key_command, create_user_command):
+    for command in (db_cli, demo_cli, stock_cli, orders_cli, create_api_key_command,
+                    create_user_command):
         app.cli.add_command(command)

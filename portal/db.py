@@ -115,5 +115,7 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.auth.models import MODELS as auth_models
     from portal.inventory.models import MODELS as inventory_models
     from portal.locations.models import MODELS as location_models
+    from portal.orders.models import MODELS as order_models
 
-    return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models])
+    return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
+                               *order_models])

@@ -69,7 +69,7 @@ def channel_buffers(channel: str) -> tuple[int, dict[int, int]]:
     return default, per_location
 
 
-def _postcode_affinity(postcode: str, location_postcode: str) -> int:
+def postcode_affinity(postcode: str, location_postcode: str) -> int:
     """How many leading digits two postcodes share: a cheap nearness without a geocoder
     (German postcodes share leading digits within a region)."""
     shared = 0
@@ -108,7 +108,7 @@ def availability(skus: list[str], *, channel: str = Channel.WEB, country: str | 
             continue
         sellable = on_hand - reserved - safety - buffers.get(location_id, default)
         if sellable > 0:
-            affinity = _postcode_affinity(postcode, place.postcode) if postcode else 0
+            affinity = postcode_affinity(postcode, place.postcode) if postcode else 0
             candidates[product_id].append(
                 (-affinity, place.priority, -sellable, place.code, on_hand, reserved, place))
     for product_id, entries in candidates.items():

@@ -28,6 +28,8 @@ class LocationInfo:
     postcode: str
     priority: int
     active: bool
+    latitude: float | None
+    longitude: float | None
 
 
 _lock = threading.Lock()
@@ -44,7 +46,8 @@ def location_directory() -> dict[int, LocationInfo]:
     if now - _cache["at"] < ttl and _cache["database"] is current:
         return _cache["by_id"]
     rows = Location.select(Location.id, Location.code, Location.kind, Location.country,
-                           Location.postcode, Location.priority, Location.active).tuples()
+                           Location.postcode, Location.priority, Location.active,
+                           Location.latitude, Location.longitude).tuples()
     by_id = {row[0]: LocationInfo(*row) for row in rows}
     with _lock:
         _cache.update(at=now, database=current, by_id=by_id)

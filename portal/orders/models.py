@@ -1,0 +1,79 @@
+"""Orders, their lines, the stock reserved for them and their event timeline."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from portal.db import BaseModel, utcnow
+from portal.inventory.models import Product
+from portal.locations.models import Location
+from portal.orders.status import OrderStatus, ReservationStatus
+
+
+class Order(BaseModel):
+    """An order from any channel. ``number`` (OMS-2026-000123) is what people quote;
+    ``tracking_token`` is the unguessable part of the public tracking URL."""
+
+    number = pw.CharField(max_length=20, unique=True, null=True)  # set right after insert
+    tracking_token = pw.CharField(max_length=43, unique=True)
+    channel = pw.CharField(max_length=16, index=True)
+    status = pw.CharField(max_length=20, default=OrderStatus.PENDING_PAYMENT.value, index=True)
+    customer_name = pw.CharField(max_length=120)
+    customer_email = pw.CharField(max_length=160, default="", index=True)
+    customer_phone = pw.CharField(max_length=40, default="")
+    ship_name = pw.CharField(max_length=120, default="")
+    ship_street = pw.CharField(max_length=160, default="")
+    ship_postcode = pw.CharField(max_length=16, default="")
+    ship_city = pw.CharField(max_length=80, default="")
+    ship_country = pw.CharField(max_length=2, default="DE")
+    delivery_method = pw.CharField(max_length=16)
+    pickup_location = pw.ForeignKeyField(Location, null=True, on_delete="RESTRICT",
+                                         backref="pickup_orders")
+    locker_id = pw.CharField(max_length=40, default="")
+    store = pw.ForeignKeyField(Location, null=True, on_delete="RESTRICT",
+                               backref="store_orders")  # where a store order was taken
+    currency = pw.CharField(max_length=3, default="EUR")
+    total = pw.DecimalField(max_digits=12, decimal_places=2)
+    created_by_id = pw.IntegerField(null=True)
+    created_at = pw.DateTimeField(default=utcnow, index=True)
+    updated_at = pw.DateTimeField(default=utcnow)
+    reserved_until = pw.DateTimeField(null=True, index=True)  # unpaid orders release then
+
+    class Meta:
+        table_name = "sales_order"  # "order" is a reserved word in SQL
+
+
+class OrderLine(BaseModel):
+    order = pw.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    line_no = pw.IntegerField()
+    product = pw.ForeignKeyField(Product, on_delete="RESTRICT")
+    quantity = pw.IntegerField(constraints=[pw.Check("quantity > 0")])
+    unit_price = pw.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        indexes = ((("order", "line_no"), True),)
+
+
+class Reservation(BaseModel):
+    """Units of one order line held at one location."""
+
+    line = pw.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE")
+    location = pw.ForeignKeyField(Location, on_delete="RESTRICT")
+    quantity = pw.IntegerField(constraints=[pw.Check("quantity > 0")])
+    status = pw.CharField(max_length=12, default=ReservationStatus.ACTIVE.value, index=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class OrderEvent(BaseModel):
+    """The timeline: every status change and notable step, with time and actor."""
+
+    order = pw.ForeignKeyField(Order, backref="events", on_delete="CASCADE")
+    at = pw.DateTimeField(default=utcnow)
+    kind = pw.CharField(max_length=30)
+    from_status = pw.CharField(max_length=20, default="")
+    to_status = pw.CharField(max_length=20, default="")
+    actor = pw.CharField(max_length=160, default="")
+    note = pw.TextField(default="")
+
+
+MODELS = [Order, OrderLine, Reservation, OrderEvent]
