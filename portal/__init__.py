@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
-    from portal.api import availability  # noqa: F401 - adds its routes to the API blueprint
+    from portal.api import availability, orders  # noqa: F401 - add their routes to the API
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
     from portal.auth.views import bp as auth_bp

@@ -111,6 +111,7 @@ def upgrade_database() -> list[str]:
 
 def all_models() -> list[type[peewee.Model]]:
     """Every model in dependency order (used for the initial migration and test cleanup)."""
+    from portal.api.idempotency import MODELS as api_models
     from portal.audit.models import MODELS as audit_models
     from portal.auth.models import MODELS as auth_models
     from portal.inventory.models import MODELS as inventory_models
@@ -118,4 +119,4 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.orders.models import MODELS as order_models
 
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
-                               *order_models])
+                               *order_models, *api_models])
