@@ -86,7 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inventory.ledger_views import bp as ledger_bp
     from portal.inventory.views import bp as stock_bp
     from portal.locations.views import bp as locations_bp
+    from portal.orders.views import bp as orders_bp
+    from portal.orders.views import tracking_bp
 
-    for blueprint in (auth_bp, dashboard_bp, stock_bp, ledger_bp, imports_bp, locations_bp,
-                      admin_bp, api_bp, health_bp):
+    for blueprint in (auth_bp, dashboard_bp, orders_bp, tracking_bp, stock_bp, ledger_bp,
+                      imports_bp, locations_bp, admin_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)

@@ -22,6 +22,7 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("dashboard.index", _l("Dashboard"), ALL, "dashboard."),
+    NavItem("orders.index", _l("Orders"), ALL, "orders."),
     NavItem("stock.search_page", _l("Stock"), ALL, "stock."),
     NavItem("ledger.index", _l("Ledger"), ALL, "ledger."),
     NavItem("locations.my_store", _l("My store"), frozenset({E}), "locations.my_store"),

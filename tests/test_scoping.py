@@ -85,14 +85,14 @@ def test_logistics_post_to_admin_action_is_refused_and_changes_nothing(as_role, 
 
 
 @pytest.mark.parametrize("role,items,absent", [
-    ("employee", ["Dashboard", "Stock", "Ledger", "My store"],
+    ("employee", ["Dashboard", "Orders", "Stock", "Ledger", "My store"],
      ["Users", "Locations", "API keys", "Import / export"]),
-    ("logistics", ["Dashboard", "Stock", "Ledger", "Locations"],
+    ("logistics", ["Dashboard", "Orders", "Stock", "Ledger", "Locations"],
      ["Users", "API keys", "My store", "Import / export"]),
-    ("manager", ["Dashboard", "Stock", "Ledger", "Locations", "Import / export",
+    ("manager", ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export",
                  "Audit log"],
      ["Users", "API keys"]),
-    ("admin", ["Dashboard", "Stock", "Ledger", "Locations", "Import / export", "Users",
+    ("admin", ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export", "Users",
                "API keys", "Audit log"], ["My store"]),
 ])
 def test_navigation_follows_the_role(as_role, role, items, absent):

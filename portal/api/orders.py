@@ -1,14 +1,14 @@
 """The web shop's order API: POST /orders (idempotent), GET /orders/{number}, cancel.
 
-Payments (issue #5's provider adapters) and the public tracking page are not built
-yet; until then responses carry no ``payment`` block and no ``tracking_url``.
+Payments (issue #5's provider adapters) are not built yet; until then responses carry
+no ``payment`` block and orders wait in ``pending_payment``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 
 from portal.api.auth import require_scope
 from portal.api.idempotency import idempotent
@@ -98,7 +98,7 @@ def order_json(order: Order) -> dict:
             reservation.quantity
     return {
         "number": order.number, "status": order.status, "channel": order.channel,
-        "tracking_token": order.tracking_token,
+        "tracking_url": url_for("tracking.track", token=order.tracking_token, _external=True),
         "delivery": {"method": order.delivery_method,
                      "pickup_location": order.pickup_location.code
                      if order.pickup_location_id else None,

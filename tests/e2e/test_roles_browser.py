@@ -15,10 +15,11 @@ from tests.e2e.conftest import TABLET
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "employee": ["Dashboard", "Stock", "Ledger", "My store"],
-    "logistics": ["Dashboard", "Stock", "Ledger", "Locations"],
-    "manager": ["Dashboard", "Stock", "Ledger", "Locations", "Import / export", "Audit log"],
-    "admin": ["Dashboard", "Stock", "Ledger", "Locations", "Import / export", "Users",
+    "employee": ["Dashboard", "Orders", "Stock", "Ledger", "My store"],
+    "logistics": ["Dashboard", "Orders", "Stock", "Ledger", "Locations"],
+    "manager": ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export",
+                "Audit log"],
+    "admin": ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export", "Users",
               "API keys", "Audit log"],
 }
 DASHBOARD_HEADING = {

@@ -1,0 +1,21 @@
+"""How order states and delivery methods are named on screen."""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"),
+    "confirmed": _l("Confirmed"),
+    "in_fulfilment": _l("In fulfilment"),
+    "partially_shipped": _l("Partially shipped"),
+    "shipped": _l("Shipped"),
+    "delivered": _l("Delivered"),
+    "collected": _l("Collected"),
+    "cancelled": _l("Cancelled"),
+    "returned": _l("Returned"),
+}
+DELIVERY_LABELS = {
+    "home": _l("Home delivery"),
+    "click_collect": _l("Click & Collect"),
+    "locker": _l("Parcel locker"),
+    "carry_out": _l("Taken along"),
+}

@@ -1,0 +1,66 @@
+"""Read models of the order screens: search with filters, and one order's details."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask_babel import to_utc
+from peewee import fn
+
+from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
+from portal.orders.status import OrderStatus
+
+
+def visible_orders(user):
+    """Orders this user may see: an employee those taken in, picked up at or served
+    from their store; everyone else all orders."""
+    query = Order.select()
+    if user.is_store_scoped:
+        store = user.home_store_id
+        served = (Reservation.select(OrderLine.order).join(OrderLine)
+                  .where(Reservation.location == store))
+        query = query.where((Order.store == store) | (Order.pickup_location == store)
+                            | Order.id.in_(served))
+    return query
+
+
+def search_orders(user, text: str = "", status: str = "", channel: str = "",
+                  day_from: date | None = None, day_to: date | None = None):
+    """Visible orders matching a number, e-mail or name, newest first."""
+    query = visible_orders(user)
+    if text:
+        like = f"%{text.strip()}%"
+        query = query.where(Order.number.ilike(like) | Order.customer_email.ilike(like)
+                            | Order.customer_name.ilike(like))
+    if status in set(OrderStatus):
+        query = query.where(Order.status == status)
+    if channel:
+        query = query.where(Order.channel == channel)
+    if day_from:
+        query = query.where(Order.created_at >= _utc(day_from, time.min))
+    if day_to:
+        query = query.where(Order.created_at <= _utc(day_to, time.max))
+    return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def _utc(day: date, at: time) -> datetime:
+    return to_utc(datetime.combine(day, at)).replace(tzinfo=None)
+
+
+def order_details(order: Order) -> dict:
+    """Lines with their reservations, and the timeline."""
+    lines = list(OrderLine.select(OrderLine, OrderLine.product).where(OrderLine.order == order)
+                 .order_by(OrderLine.line_no))
+    reservations = {}
+    for reservation in Reservation.select().where(Reservation.line.in_([ln.id for ln in lines])):
+        reservations.setdefault(reservation.line_id, []).append(reservation)
+    events = list(OrderEvent.select().where(OrderEvent.order == order)
+                  .order_by(OrderEvent.at, OrderEvent.id))
+    return {"order": order, "lines": [(line, reservations.get(line.id, [])) for line in lines],
+            "events": events}
+
+
+def status_counts(user) -> dict[str, int]:
+    rows = (visible_orders(user).select(Order.status, fn.COUNT(Order.id).alias("n"))
+            .group_by(Order.status))
+    return {row.status: row.n for row in rows}

@@ -1,0 +1,84 @@
+"""Order screens for staff, and the public tracking page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.errors import DomainError
+from portal.htmx import wants_fragment
+from portal.orders import queries
+from portal.orders.models import Order
+from portal.orders.services import cancel_order
+from portal.orders.status import HOLDS_STOCK
+from portal.pagination import paginate
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+tracking_bp = Blueprint("tracking", __name__, url_prefix="/track")
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@login_required
+def index():
+    args = request.args
+    filters = {"text": args.get("q", "").strip()[:80], "status": args.get("status", ""),
+               "channel": args.get("channel", ""), "day_from": _day(args.get("from")),
+               "day_to": _day(args.get("to"))}
+    page = paginate(queries.search_orders(current_user, **filters), per_page=30)
+    context = {"page": page, "filters": filters,
+               "counts": queries.status_counts(current_user)}
+    if wants_fragment():
+        return render_template("orders/_rows.html", **context)
+    return render_template("orders/index.html", **context)
+
+
+def _visible(number: str) -> Order:
+    order = queries.visible_orders(current_user).where(Order.number == number).first()
+    if order is None:
+        abort(404)  # another store's order looks like no order at all
+    return order
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    order = _visible(number)
+    can_cancel = order.status in HOLDS_STOCK and current_user.role in (
+        "manager", "admin", "employee")
+    return render_template("orders/detail.html", can_cancel=can_cancel,
+                           **queries.order_details(order))
+
+
+@bp.post("/<number>/cancel")
+@login_required
+def cancel(number: str):
+    order = _visible(number)
+    if current_user.role == "logistics":
+        abort(403)
+    try:
+        cancel_order(order, current_user, request.form.get("reason", "")[:200])
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Order %(number)s cancelled; its stock is free again.", number=number),
+              "success")
+    return redirect(url_for(".detail", number=number))
+
+
+@tracking_bp.get("/<token>")
+def track(token: str):
+    """Public: status and city only, no other personal data."""
+    order = Order.get_or_none(Order.tracking_token == token)
+    if order is None:
+        abort(404)
+    return render_template("orders/tracking.html", order=order)
