@@ -82,7 +82,8 @@ def _locked_level(product: Product, location: Location) -> StockLevel:
 
 def _apply(change: Change, user) -> None:
     """Apply one change atomically or raise; the caller holds the transaction."""
-    ensure_level(change.product_id, change.location_id)
+    if not change.need_available:  # a change that needs stock needs its row already
+        ensure_level(change.product_id, change.location_id)
     new_on_hand = StockLevel.on_hand + change.on_hand
     new_reserved = StockLevel.reserved + change.reserved
     new_safety = StockLevel.safety_stock + change.safety
@@ -107,8 +108,8 @@ def _apply(change: Change, user) -> None:
 
 def _refusal(change: Change) -> StockError:
     """Explain, from the current row, why a change could not be applied."""
-    level = StockLevel.get(StockLevel.product == change.product_id,
-                           StockLevel.location == change.location_id)
+    level = StockLevel.get_or_none(StockLevel.product == change.product_id,
+                                   StockLevel.location == change.location_id) or StockLevel()
     product = Product.get_by_id(change.product_id)
     location = Location.get_by_id(change.location_id)
     names = {"sku": product.sku, "location": location.code}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 
-from tests.bench import bench_inventory, bench_portal
+from tests.bench import bench_inventory, bench_orders, bench_portal
 
-SUITES = (bench_portal, bench_inventory)
+SUITES = (bench_portal, bench_inventory, bench_orders)
 
 
 def main() -> None:

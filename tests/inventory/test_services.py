@@ -166,3 +166,10 @@ def test_on_hand_has_an_upper_bound_that_every_database_can_store(product, store
         services.receive_stock(product, stores["WH"], 10)
 
     assert level(product, stores["WH"]).on_hand == MAX_ON_HAND - 5
+
+
+def test_reserving_where_the_product_was_never_stocked_is_refused_cleanly(product, stores):
+    with pytest.raises(InsufficientStock, match="Only 0 of SNK-1 available at HAM"):
+        services.reserve_stock(product, stores["HAM"], 1, "OMS-9")
+
+    assert StockLevel.select().count() == 0 and movements() == 0
