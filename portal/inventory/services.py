@@ -80,8 +80,8 @@ def _locked_level(product: Product, location: Location) -> StockLevel:
     return query.get()
 
 
-def _apply(change: Change, user) -> None:
-    """Apply one change atomically or raise; the caller holds the transaction."""
+def _update_level(change: Change) -> None:
+    """The conditional UPDATE of one change, or raise why it cannot apply."""
     if not change.need_available:  # a change that needs stock needs its row already
         ensure_level(change.product_id, change.location_id)
     new_on_hand = StockLevel.on_hand + change.on_hand
@@ -99,11 +99,20 @@ def _apply(change: Change, user) -> None:
                .where(*conditions).execute())
     if updated != 1:
         raise _refusal(change)
-    StockMovement.create(product=change.product_id, location=change.location_id,
-                         kind=change.kind, on_hand_delta=change.on_hand,
-                         reserved_delta=change.reserved, safety_delta=change.safety,
-                         reason=change.reason[:200], reference=change.reference[:80],
-                         user_id=_user_id(user))
+
+
+def _movement(change: Change, user, at) -> dict:
+    return {"at": at, "product": change.product_id, "location": change.location_id,
+            "kind": change.kind, "on_hand_delta": change.on_hand,
+            "reserved_delta": change.reserved, "safety_delta": change.safety,
+            "reason": change.reason[:200], "reference": change.reference[:80],
+            "user_id": _user_id(user)}
+
+
+def _apply(change: Change, user) -> None:
+    """Apply one change and write its ledger row; the caller holds the transaction."""
+    _update_level(change)
+    StockMovement.insert(_movement(change, user, utcnow())).execute()
 
 
 def _refusal(change: Change) -> StockError:
@@ -140,7 +149,9 @@ def apply_changes(changes: list[Change], user=None) -> None:
     ordered = sorted(changes, key=lambda c: (c.product_id, c.location_id))
     with transaction():
         for change in ordered:
-            _apply(change, user)
+            _update_level(change)
+        at = utcnow()  # one ledger statement for all rows of the change
+        StockMovement.insert_many([_movement(c, user, at) for c in ordered]).execute()
 
 
 # -- the verbs used by screens, the API, orders and jobs -------------------------

@@ -170,7 +170,7 @@ def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
             store=resolved["store"], total=total, created_by_id=getattr(actor, "id", None),
             reserved_until=utcnow() + timedelta(minutes=minutes))
         order.number = f"OMS-{order.created_at.year}-{order.id:06d}"
-        order.save()
+        Order.update(number=order.number).where(Order.id == order.id).execute()
         lines = [OrderLine.create(order=order, line_no=index + 1, product=product,
                                   quantity=quantity, unit_price=product.price)
                  for index, (product, quantity) in sorted(resolved["prices"].items())]
@@ -185,15 +185,18 @@ def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
                           reserved=a.quantity, need_available=a.quantity + a.buffer,
                           reference=order.number) for a in plan], actor)
     open_units = {line.id: line.quantity for line in lines}
+    rows = []
     for allocation in plan:
         left = allocation.quantity
         for line in lines:
             if line.product_id != allocation.product_id or not open_units[line.id] or not left:
                 continue
             take = min(left, open_units[line.id])
-            Reservation.create(line=line, location=allocation.location_id, quantity=take)
+            rows.append({"line": line.id, "location": allocation.location_id, "quantity": take,
+                         "created_at": order.created_at})
             open_units[line.id] -= take
             left -= take
+    Reservation.insert_many(rows).execute()
 
 
 def _event(order: Order, kind: str, from_status: str, to_status: str, actor,
