@@ -38,6 +38,14 @@ def _secret_key() -> str:
     return key
 
 
+def _derived_secret(purpose: str, key: str) -> str:
+    """A secret for ``purpose`` derived from SECRET_KEY (so none is written in code)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
 class Config:
     """Development defaults: SQLite in instance/, debug off unless asked."""
 
@@ -73,6 +81,8 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     LOCATION_CACHE_SECONDS = float(os.environ.get("LOCATION_CACHE_SECONDS", "30"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
+    SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
+        "sandbox-webhook", SECRET_KEY)
 
 
 class TestConfig(Config):

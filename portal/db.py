@@ -117,6 +117,7 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.inventory.models import MODELS as inventory_models
     from portal.locations.models import MODELS as location_models
     from portal.orders.models import MODELS as order_models
+    from portal.payments.models import MODELS as payment_models
 
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
-                               *order_models, *api_models])
+                               *order_models, *api_models, *payment_models])

@@ -1,0 +1,46 @@
+"""POST /api/v1/payments/webhook/<provider>: provider events, verified by signature
+(not by API key), each processed once."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, jsonify, request
+
+from portal.errors import DomainError
+from portal.forms import csrf
+from portal.payments.services import apply_provider_event
+from portal.payments.signing import SignatureError, verify
+
+bp = Blueprint("payment_webhooks", __name__, url_prefix="/api/v1/payments/webhook")
+csrf.exempt(bp)
+
+SIGNATURE_HEADER = "Sandbox-Signature"
+
+
+class WebhookRejected(DomainError):
+    code = "invalid_webhook"
+    status = 400
+
+
+def sandbox_secret() -> str:
+    return current_app.config["SANDBOX_WEBHOOK_SECRET"]
+
+
+@bp.post("/sandbox")
+def sandbox():
+    """Events of the built-in sandbox provider (see payments/sandbox.py)."""
+    body = request.get_data()
+    try:
+        verify(request.headers.get(SIGNATURE_HEADER, ""), body, sandbox_secret())
+    except SignatureError as error:
+        raise WebhookRejected(str(error)) from error
+    try:
+        event = json.loads(body)
+        event_id, kind = str(event["id"]), str(event["type"])
+        data = event.get("data") or {}
+        token, reference = str(data["payment"]), str(data.get("reference", ""))
+    except (ValueError, KeyError, TypeError) as error:
+        raise WebhookRejected("The event is not a sandbox payment event.") from error
+    fresh = apply_provider_event("sandbox", event_id, kind, token, event, reference)
+    return jsonify({"received": True, "duplicate": not fresh})
