@@ -88,8 +88,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.locations.views import bp as locations_bp
     from portal.orders.views import bp as orders_bp
     from portal.orders.views import tracking_bp
+    from portal.payments.sandbox import bp as sandbox_bp
     from portal.payments.webhooks import bp as webhooks_bp
 
     for blueprint in (auth_bp, dashboard_bp, orders_bp, tracking_bp, stock_bp, ledger_bp,
-                      imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp, health_bp):
+                      imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp, sandbox_bp,
+                      health_bp):
         app.register_blueprint(blueprint)

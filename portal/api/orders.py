@@ -1,7 +1,8 @@
 """The web shop's order API: POST /orders (idempotent), GET /orders/{number}, cancel.
 
-Payments (issue #5's provider adapters) are not built yet; until then responses carry
-no ``payment`` block and orders wait in ``pending_payment``.
+``payment.next_action`` sends the customer to the provider (the built-in sandbox's
+hosted page); the order becomes ``confirmed`` when the provider's signed webhook
+reports the payment. Stripe is not wired yet and is refused with 422.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from portal.errors import DomainError, NotFound
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.services import NewOrder, cancel_order, place_order
 from portal.orders.status import ReservationStatus
+from portal.payments.models import Payment
+from portal.payments.services import start_payment
+from portal.payments.status import FINAL
 
 API_CHANNELS = ("web", "marketplace")
 PAYMENT_PROVIDERS = ("sandbox", "stripe", "in_store")
@@ -111,7 +115,21 @@ def order_json(order: Order) -> dict:
         "total": str(order.total), "currency": order.currency,
         "reserved_until": order.reserved_until.isoformat() + "Z"
         if order.reserved_until else None,
+        "payment": _payment_json(order),
     }
+
+
+def _payment_json(order: Order) -> dict:
+    """The latest payment attempt and what the customer has to do next."""
+    payment = (Payment.select().where(Payment.order == order)
+               .order_by(Payment.id.desc()).first())
+    if payment is None:
+        return {"provider": None, "status": "pending", "next_action": None}
+    action = None
+    if payment.provider == "sandbox" and payment.status not in FINAL:
+        action = {"type": "redirect",
+                  "url": url_for("sandbox_pay.page", token=payment.token, _external=True)}
+    return {"provider": payment.provider, "status": payment.status, "next_action": action}
 
 
 def _visible_order(number: str) -> Order:
@@ -125,9 +143,17 @@ def _visible_order(number: str) -> Order:
 @require_scope(ApiScope.ORDERS_WRITE)
 @idempotent
 def create_order():
-    """Place an order and reserve its stock; 409 out_of_stock reserves nothing."""
+    """Place an order, reserve its stock and start its payment; 409 out_of_stock
+    reserves nothing. The order is confirmed when the provider reports the payment."""
     body = request.get_json(silent=True)
-    order = place_order(new_order_from_json(body), g.api_key)
+    new_order = new_order_from_json(body)
+    provider = (body.get("payment") or {}).get("provider", "sandbox")
+    if provider == "stripe":
+        raise BadOrderBody("Stripe payments are not enabled on this installation.",
+                           fields={"payment.provider": "Use sandbox or in_store."})
+    order = place_order(new_order, g.api_key)
+    if provider == "sandbox":
+        start_payment(order, "sandbox")
     return jsonify(order_json(order)), 201
 
 

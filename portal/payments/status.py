@@ -12,5 +12,5 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-FINAL = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.FAILED, PaymentStatus.CANCELLED,
-                   PaymentStatus.REFUNDED})
+# A failed attempt is not final: the customer may try another card on the same payment.
+FINAL = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CANCELLED, PaymentStatus.REFUNDED})
