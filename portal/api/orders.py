@@ -20,7 +20,7 @@ from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.services import NewOrder, cancel_order, place_order
 from portal.orders.status import ReservationStatus
 from portal.payments.models import Payment
-from portal.payments.services import start_payment
+from portal.payments.services import ensure_cancellable, start_payment
 from portal.payments.status import FINAL
 
 API_CHANNELS = ("web", "marketplace")
@@ -167,5 +167,7 @@ def get_order(number: str):
 @require_scope(ApiScope.ORDERS_WRITE)
 def cancel(number: str):
     """Cancel the order and release its stock (409 when its status does not allow it)."""
-    order = cancel_order(_visible_order(number), g.api_key, "cancelled through the API")
+    order = _visible_order(number)
+    ensure_cancellable(order)
+    order = cancel_order(order, g.api_key, "cancelled through the API")
     return jsonify(order_json(order))

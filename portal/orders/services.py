@@ -63,6 +63,9 @@ class NewOrder:
 
 
 def _actor_label(actor) -> str:
+    """Who acted: a user's e-mail, an API key's name, a provider's name, else "system"."""
+    if isinstance(actor, str):
+        return actor
     return getattr(actor, "email", None) or getattr(actor, "name", None) or "system"
 
 

@@ -15,6 +15,7 @@ from portal.orders.models import Order
 from portal.orders.services import cancel_order
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
+from portal.payments.services import ensure_cancellable
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 tracking_bp = Blueprint("tracking", __name__, url_prefix="/track")
@@ -66,6 +67,7 @@ def cancel(number: str):
     if current_user.role == "logistics":
         abort(403)
     try:
+        ensure_cancellable(order)
         cancel_order(order, current_user, request.form.get("reason", "")[:200])
     except DomainError as error:
         flash(error.message, "error")

@@ -85,3 +85,14 @@ def apply_provider_event(provider: str, event_id: str, kind: str, payment_token:
     except pw.IntegrityError:
         return False  # the same event again: already processed
     return True
+
+
+def ensure_cancellable(order: Order) -> None:
+    """Refuse to cancel an order whose payment went through: the money would stay with
+    the shop. Refunds through the provider will lift this (issue #5, refunds)."""
+    paid = (Payment.select().where(Payment.order == order,
+                                   Payment.status == PaymentStatus.AUTHORIZED).exists())
+    if paid:
+        raise PaymentInvalid(str(_l("This order is paid. It can only be cancelled together "
+                                    "with a refund, which the portal cannot issue yet.")),
+                             code="paid", status=409)

@@ -95,3 +95,18 @@ def test_an_unknown_card_is_refused_on_the_page(client, checkout):
 
 def test_an_unknown_payment_page_is_404(client, ctx):
     assert client.get("/sandbox/pay/not-a-token").status_code == 404
+
+
+def test_a_paid_order_cannot_be_cancelled_without_a_refund(client, checkout, as_role):
+    number, path, _deliveries = checkout
+    pay(client, path, "4242424242424242")
+    staff = as_role("manager")
+
+    response = staff.post(f"/orders/{number}/cancel",
+                          data={"csrf_token": csrf_token_from(
+                              staff.get(f"/orders/{number}").get_data(as_text=True))})
+
+    assert response.status_code == 302
+    assert status(number) == "confirmed"
+    assert "only be cancelled together with a refund" in staff.get(
+        response.headers["Location"]).get_data(as_text=True)
