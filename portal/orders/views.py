@@ -15,7 +15,7 @@ from portal.orders.models import Order
 from portal.orders.services import cancel_order
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
-from portal.payments.services import ensure_cancellable
+from portal.payments.services import ensure_cancellable, record_in_store_payment
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 tracking_bp = Blueprint("tracking", __name__, url_prefix="/track")
@@ -54,9 +54,10 @@ def _visible(number: str) -> Order:
 @login_required
 def detail(number: str):
     order = _visible(number)
-    can_cancel = order.status in HOLDS_STOCK and current_user.role in (
-        "manager", "admin", "employee")
-    return render_template("orders/detail.html", can_cancel=can_cancel,
+    staff = current_user.role in ("manager", "admin", "employee")
+    return render_template("orders/detail.html",
+                           can_cancel=staff and order.status in HOLDS_STOCK,
+                           can_take_payment=staff and order.status == "pending_payment",
                            **queries.order_details(order))
 
 
@@ -74,6 +75,23 @@ def cancel(number: str):
     else:
         flash(_("Order %(number)s cancelled; its stock is free again.", number=number),
               "success")
+    return redirect(url_for(".detail", number=number))
+
+
+@bp.post("/<number>/pay-in-store")
+@login_required
+def pay_in_store(number: str):
+    """An employee took the money at the counter (cash or card terminal)."""
+    order = _visible(number)
+    if current_user.role == "logistics":
+        abort(403)
+    try:
+        record_in_store_payment(order, request.form.get("method", ""),
+                                request.form.get("reference", ""), current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Payment recorded; order %(number)s is confirmed.", number=number), "success")
     return redirect(url_for(".detail", number=number))
 
 

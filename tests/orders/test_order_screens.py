@@ -80,3 +80,20 @@ def test_tracking_page_is_public_and_shows_no_personal_data(client, orders):
     assert order.number in page and "Awaiting payment" in page
     assert "Anna" not in page and "erika@example.com" not in page
     assert client.get("/track/not-a-token").status_code == 404
+
+
+def test_employee_records_an_in_store_payment(as_role, orders):
+    client = as_role("employee")
+    number = orders["BER"].number
+    assert "Take payment in store" in client.get(f"/orders/{number}").get_data(as_text=True)
+
+    refused = client.post(f"/orders/{number}/pay-in-store", data={
+        "csrf_token": csrf_token(client, "/"), "method": "card_terminal", "reference": ""})
+    assert Order.get_by_id(orders["BER"].id).status == "pending_payment"
+    assert "receipt number" in client.get(refused.headers["Location"]).get_data(as_text=True)
+
+    client.post(f"/orders/{number}/pay-in-store", data={
+        "csrf_token": csrf_token(client, "/"), "method": "cash"})
+    assert Order.get_by_id(orders["BER"].id).status == "confirmed"
+    assert client.post(f"/orders/{orders['HAM'].number}/pay-in-store", data={
+        "csrf_token": csrf_token(client, "/"), "method": "cash"}).status_code == 404
