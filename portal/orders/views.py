@@ -61,38 +61,39 @@ def detail(number: str):
                            **queries.order_details(order))
 
 
-@bp.post("/<number>/cancel")
-@login_required
-def cancel(number: str):
+def _staff_action(number: str, action, success: str):
+    """Run ``action(order)`` for a counter or office user, show its outcome as a flash
+    message, and return to the order page (logistics staff only look at orders)."""
     order = _visible(number)
     if current_user.role == "logistics":
         abort(403)
     try:
-        ensure_cancellable(order)
-        cancel_order(order, current_user, request.form.get("reason", "")[:200])
+        action(order)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(_("Order %(number)s cancelled; its stock is free again.", number=number),
-              "success")
+        flash(success, "success")
     return redirect(url_for(".detail", number=number))
+
+
+@bp.post("/<number>/cancel")
+@login_required
+def cancel(number: str):
+    def cancel_paid_check(order):
+        ensure_cancellable(order)
+        cancel_order(order, current_user, request.form.get("reason", "")[:200])
+
+    return _staff_action(number, cancel_paid_check,
+                         _("Order %(number)s cancelled; its stock is free again.", number=number))
 
 
 @bp.post("/<number>/pay-in-store")
 @login_required
 def pay_in_store(number: str):
     """An employee took the money at the counter (cash or card terminal)."""
-    order = _visible(number)
-    if current_user.role == "logistics":
-        abort(403)
-    try:
-        record_in_store_payment(order, request.form.get("method", ""),
-                                request.form.get("reference", ""), current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("Payment recorded; order %(number)s is confirmed.", number=number), "success")
-    return redirect(url_for(".detail", number=number))
+    return _staff_action(number, lambda order: record_in_store_payment(
+        order, request.form.get("method", ""), request.form.get("reference", ""), current_user),
+        _("Payment recorded; order %(number)s is confirmed.", number=number))
 
 
 @tracking_bp.get("/<token>")
