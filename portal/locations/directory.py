@@ -33,7 +33,9 @@ class LocationInfo:
 
 
 _lock = threading.Lock()
-_cache: dict = {"at": 0.0, "database": None, "by_id": {}}
+# "at" is a time.monotonic() reading; -inf means "never loaded" (monotonic may start near
+# zero on a freshly booted machine, so 0.0 would look fresh).
+_cache: dict = {"at": float("-inf"), "database": None, "by_id": {}}
 
 
 def location_directory() -> dict[int, LocationInfo]:
@@ -57,4 +59,4 @@ def location_directory() -> dict[int, LocationInfo]:
 def forget_locations() -> None:
     """Drop the cached directory (after a location was created or changed)."""
     with _lock:
-        _cache["at"] = 0.0
+        _cache["at"] = float("-inf")
