@@ -52,10 +52,17 @@ run: demo
 serve: migrate
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --timeout 120 --access-logfile - 'portal:create_app()'
 
+# Debian tools the tests drive: chromium (browser tests), pdftoppm and zbarimg (labels and
+# confirmations are rendered to PNG and their barcodes decoded).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 test: install browser-deps test-sqlite test-postgres
 

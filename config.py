@@ -79,10 +79,32 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("OMS_TIMEZONE", "Europe/Berlin")
 
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Customer e-mails (portal/notifications): "file" writes .eml files into MAIL_OUTBOX_DIR,
+    # "console" logs them, "smtp" sends them (the default once MAIL_SERVER is set). Their
+    # links start with PUBLIC_URL.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if MAIL_SERVER else "file")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)    # STARTTLS
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)   # implicit TLS (port 465)
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Retail OMS <no-reply@example.com>")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))  # doubles per try
+
     LOCATION_CACHE_SECONDS = float(os.environ.get("LOCATION_CACHE_SECONDS", "30"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
     SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
         "sandbox-webhook", SECRET_KEY)
+    # Stripe takes payments only when both secrets are set; none is ever written in code.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a local stripe-mock
 
 
 class TestConfig(Config):
@@ -96,3 +118,6 @@ class TestConfig(Config):
     DEMO = False
     ARGON2_FAST = True  # cheap hashes keep the suite fast; production keeps the defaults
     LOCATION_CACHE_SECONDS = 0  # tests change locations behind the services' back
+    # Stripe stays off unless a test switches it on against its own local server.
+    STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_PUBLISHABLE_KEY = STRIPE_API_BASE = ""
+    MAIL_BACKEND = "memory"  # e-mails stay in a list the tests read

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -43,9 +43,15 @@ def create_app(config: object | str = "config.Config", **overrides) -> Flask:
 
     from portal.cli import register_cli
     from portal.errorpages import register_error_handlers
+    from portal.notifications.cli import outbox_cli
 
     register_error_handlers(app)
     register_cli(app)
+    app.cli.add_command(outbox_cli)
+
+    @app.get("/favicon.ico")
+    def _favicon():  # browsers ask for it on their own, e.g. in the PDF viewer
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.before_request
     def _open_connection():
@@ -86,12 +92,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.inventory.ledger_views import bp as ledger_bp
     from portal.inventory.views import bp as stock_bp
     from portal.locations.views import bp as locations_bp
+    from portal.notifications.views import bp as outbox_bp
+    from portal.orders.counter_views import bp as counter_bp
     from portal.orders.views import bp as orders_bp
     from portal.orders.views import tracking_bp
     from portal.payments.sandbox import bp as sandbox_bp
     from portal.payments.webhooks import bp as webhooks_bp
 
-    for blueprint in (auth_bp, dashboard_bp, orders_bp, tracking_bp, stock_bp, ledger_bp,
-                      imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp, sandbox_bp,
-                      health_bp):
+    for blueprint in (auth_bp, dashboard_bp, counter_bp, orders_bp, tracking_bp, stock_bp,
+                      ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
+                      sandbox_bp, health_bp, outbox_bp):
         app.register_blueprint(blueprint)

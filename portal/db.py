@@ -116,8 +116,10 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.auth.models import MODELS as auth_models
     from portal.inventory.models import MODELS as inventory_models
     from portal.locations.models import MODELS as location_models
+    from portal.notifications.models import MODELS as notification_models
     from portal.orders.models import MODELS as order_models
     from portal.payments.models import MODELS as payment_models
 
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
-                               *order_models, *api_models, *payment_models])
+                               *order_models, *api_models, *payment_models,
+                               *notification_models])

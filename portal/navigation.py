@@ -22,6 +22,7 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("dashboard.index", _l("Dashboard"), ALL, "dashboard."),
+    NavItem("counter.index", _l("Sell"), frozenset({E, M, A}), "counter."),
     NavItem("orders.index", _l("Orders"), ALL, "orders."),
     NavItem("stock.search_page", _l("Stock"), ALL, "stock."),
     NavItem("ledger.index", _l("Ledger"), ALL, "ledger."),
@@ -31,6 +32,7 @@ NAV_ITEMS = (
     NavItem("admin.users", _l("Users"), frozenset({A}), "admin.user"),
     NavItem("admin.api_keys", _l("API keys"), frozenset({A}), "admin.api_key"),
     NavItem("admin.audit_log", _l("Audit log"), frozenset({M, A}), "admin.audit"),
+    NavItem("outbox.index", _l("Outbox"), frozenset({A}), "outbox."),
 )
 
 

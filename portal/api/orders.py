@@ -1,8 +1,9 @@
 """The web shop's order API: POST /orders (idempotent), GET /orders/{number}, cancel.
 
-``payment.next_action`` sends the customer to the provider (the built-in sandbox's
-hosted page); the order becomes ``confirmed`` when the provider's signed webhook
-reports the payment. Stripe is not wired yet and is refused with 422.
+``payment.next_action`` is what the payment provider's adapter says the customer does
+next (the sandbox's hosted page, Stripe's client secret); the order becomes
+``confirmed`` when the provider's signed webhook reports the payment. A provider this
+installation has not enabled (Stripe without its keys) is refused with 422.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError, NotFound
 from portal.orders.models import Order, OrderLine, Reservation
-from portal.orders.services import NewOrder, cancel_order, place_order
+from portal.orders.services import NewOrder, place_order
 from portal.orders.status import ReservationStatus
-from portal.payments.models import Payment
-from portal.payments.services import ensure_cancellable, start_payment
-from portal.payments.status import FINAL
+from portal.payments.providers import get_provider, provider_names
+from portal.payments.queries import main_payment, order_payments
+from portal.payments.refunds import cancel_with_refund
+from portal.payments.services import start_order_payment
 
 API_CHANNELS = ("web", "marketplace")
-PAYMENT_PROVIDERS = ("sandbox", "stripe", "in_store")
 
 
 class BadOrderBody(DomainError):
@@ -63,8 +64,8 @@ def new_order_from_json(body) -> NewOrder:
     channel = body.get("channel", "web")
     if channel not in API_CHANNELS:
         errors["channel"] = f"One of: {', '.join(API_CHANNELS)}."
-    if payment.get("provider", "sandbox") not in PAYMENT_PROVIDERS:
-        errors["payment.provider"] = f"One of: {', '.join(PAYMENT_PROVIDERS)}."
+    if payment.get("provider", "sandbox") not in provider_names():
+        errors["payment.provider"] = f"One of: {', '.join(provider_names())}."
     lines = body.get("lines")
     if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
         errors["lines"] = "A list of {sku, quantity, unit_price?} objects."
@@ -120,16 +121,19 @@ def order_json(order: Order) -> dict:
 
 
 def _payment_json(order: Order) -> dict:
-    """The latest payment attempt and what the customer has to do next."""
-    payment = (Payment.select().where(Payment.order == order)
-               .order_by(Payment.id.desc()).first())
-    if payment is None:
-        return {"provider": None, "status": "pending", "next_action": None}
-    action = None
-    if payment.provider == "sandbox" and payment.status not in FINAL:
-        action = {"type": "redirect",
-                  "url": url_for("sandbox_pay.page", token=payment.token, _external=True)}
-    return {"provider": payment.provider, "status": payment.status, "next_action": action}
+    """The payment that took the money (else the latest attempt), what the customer has
+    to do next as its provider's adapter says, and its refunds."""
+    view = main_payment(order_payments(order))
+    if view is None:
+        return {"provider": None, "status": "pending", "next_action": None, "refunds": []}
+    payment = view.payment
+    return {"provider": payment.provider, "status": payment.status,
+            "next_action": get_provider(payment.provider, enabled=False).next_action(payment),
+            "refunds": [{"amount": str(refund.amount), "currency": refund.currency,
+                         "status": refund.status, "reference": refund.provider_reference,
+                         "reason": refund.reason,
+                         "created_at": refund.created_at.isoformat() + "Z"}
+                        for refund in view.refunds]}
 
 
 def _visible_order(number: str) -> Order:
@@ -148,12 +152,9 @@ def create_order():
     body = request.get_json(silent=True)
     new_order = new_order_from_json(body)
     provider = (body.get("payment") or {}).get("provider", "sandbox")
-    if provider == "stripe":
-        raise BadOrderBody("Stripe payments are not enabled on this installation.",
-                           fields={"payment.provider": "Use sandbox or in_store."})
+    get_provider(provider)  # 422 before anything is placed when it is not enabled here
     order = place_order(new_order, g.api_key)
-    if provider == "sandbox":
-        start_payment(order, "sandbox")
+    start_order_payment(order, provider, g.api_key)  # cancels the order if it cannot start
     return jsonify(order_json(order)), 201
 
 
@@ -166,8 +167,9 @@ def get_order(number: str):
 @bp.post("/orders/<number>/cancel")
 @require_scope(ApiScope.ORDERS_WRITE)
 def cancel(number: str):
-    """Cancel the order and release its stock (409 when its status does not allow it)."""
+    """Cancel the order and release its stock, refunding in full what it was paid (409
+    when its status does not allow it; the provider's error when the refund fails, and
+    then the order stays as it was)."""
     order = _visible_order(number)
-    ensure_cancellable(order)
-    order = cancel_order(order, g.api_key, "cancelled through the API")
+    cancel_with_refund(order, g.api_key, "cancelled through the API")
     return jsonify(order_json(order))

@@ -74,7 +74,7 @@ class StockFilter:
                 and v != 1}
 
 
-def _matches_text(text: str):
+def matches_text(text: str):
     """SKU or EAN starts with ``text``, or name or brand contains it.
 
     A condition on the joined product row (not an IN-subquery), so the database
@@ -94,7 +94,7 @@ def stock_query(flt: StockFilter):
                      Product.name, Location.id, Location.code, Location.name, Location.kind)
              .join(Product).switch(StockLevel).join(Location))
     if flt.q:
-        query = query.where(_matches_text(flt.q))
+        query = query.where(matches_text(flt.q))
     if flt.category:
         query = query.where(Product.category == flt.category)
     if flt.location:

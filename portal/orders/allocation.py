@@ -30,7 +30,7 @@ class Allocation:
     buffer: int  # the channel's buffer at that location, kept free when reserving
 
 
-def _sellable(product_ids: list[int], channel: str) -> dict[int, dict[int, tuple[int, int]]]:
+def sellable_units(product_ids: list[int], channel: str) -> dict[int, dict[int, tuple[int, int]]]:
     """location id → product id → (units sellable to ``channel``, buffer there)."""
     kinds = CHANNEL_KINDS[channel]
     places = {i: p for i, p in location_directory().items() if p.active and p.kind in kinds}
@@ -65,7 +65,7 @@ def plan_allocation(wanted: dict[int, int], *, channel: str, origin=None, postco
                     exclude: frozenset[int] = frozenset()) -> list[Allocation] | None:
     """Allocations covering ``wanted`` (product id → units), or None when the pool
     cannot cover it."""
-    stock = _sellable(list(wanted), channel)
+    stock = sellable_units(list(wanted), channel)
     candidates = [loc for loc in stock if loc not in exclude]
     ranked = _rank(candidates, origin, postcode)
     for location_id in ranked:  # one parcel if any single place has everything
@@ -86,3 +86,14 @@ def plan_allocation(wanted: dict[int, int], *, channel: str, origin=None, postco
         if missing:
             return None
     return allocations
+
+
+def chosen_plan(wanted: dict[int, int], sources: dict[int, int], *, channel: str
+                ) -> list[Allocation]:
+    """Allocations where a person chose the location of each product (product id →
+    location id), as at the store counter. Whether the units are still there is
+    decided by the reservation's conditional UPDATE, not here."""
+    default, buffers = channel_buffers(channel)
+    return [Allocation(product_id, sources[product_id], quantity,
+                       buffers.get(sources[product_id], default))
+            for product_id, quantity in wanted.items()]

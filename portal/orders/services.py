@@ -19,13 +19,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.db import transaction, utcnow
+from portal.inventory.availability import CHANNEL_KINDS
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
 from portal.inventory.services import Change, apply_changes
 from portal.inventory.status import Channel, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
-from portal.orders.allocation import plan_allocation
+from portal.notifications.services import queue_status_message
+from portal.orders.allocation import chosen_plan, plan_allocation
 from portal.orders.errors import IllegalTransition, OrderInvalid, OrderOutOfStock
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.status import (
@@ -60,6 +62,7 @@ class NewOrder:
     locker_id: str = ""
     store: str = ""             # location code where a store order was taken
     lines: list[dict] = field(default_factory=list)  # {"sku", "quantity", "unit_price"?}
+    sources: dict[str, str] = field(default_factory=dict)  # SKU → location code, if chosen
 
 
 def _actor_label(actor) -> str:
@@ -102,7 +105,43 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
             errors["store"] = str(_l("No such store."))
     wanted, prices = _validate_lines(request.lines, errors)
     resolved["prices"] = prices
+    resolved["sources"] = _validate_sources(request, prices, errors)
+    if request.delivery_method == DeliveryMethod.CARRY_OUT:
+        _validate_carry_out(resolved, prices, errors)
     return errors, wanted, resolved
+
+
+def _validate_carry_out(resolved: dict, prices: dict, errors: dict) -> None:
+    """The customer takes the goods along: they all come from the store of the sale."""
+    store = resolved["store"]
+    if store is None or store.kind != LocationKind.STORE:
+        errors["store"] = str(_l("A sale to take along needs the store it happens in."))
+        return
+    if not resolved["sources"]:
+        resolved["sources"] = {product.id: store.id for product, _qty in prices.values()}
+    for index, (product, _quantity) in prices.items():
+        if resolved["sources"].get(product.id) != store.id:
+            errors[f"lines.{index}.source"] = str(_l(
+                "Only articles of this store can be taken along; order the others."))
+
+
+def _validate_sources(request: NewOrder, prices: dict, errors: dict) -> dict[int, int]:
+    """The chosen location per product id (empty: sourcing decides)."""
+    if not request.sources:
+        return {}
+    kinds = CHANNEL_KINDS.get(request.channel, ())
+    codes = {code.upper() for code in request.sources.values()}
+    places = {p.code: p for p in Location.select().where(Location.code.in_(codes),
+                                                          Location.active == True)}  # noqa: E712
+    chosen: dict[int, int] = {}
+    for index, (product, _quantity) in prices.items():
+        place = places.get(request.sources.get(product.sku, "").upper())
+        if place is None or place.kind not in kinds:
+            errors[f"lines.{index}.source"] = str(_l("Choose a store or warehouse that sells "
+                                                     "to this channel."))
+            continue
+        chosen[product.id] = place.id
+    return chosen
 
 
 def _validate_lines(lines: list[dict], errors: dict) -> tuple[dict[int, int], dict]:
@@ -142,6 +181,12 @@ def place_order(request: NewOrder, actor=None) -> Order:
     errors, wanted, resolved = _validate(request)
     if errors:
         raise OrderInvalid(str(_l("The order is not valid.")), fields=errors)
+    if resolved["sources"]:  # a person chose the locations: no re-planning on a race
+        plan = chosen_plan(wanted, resolved["sources"], channel=request.channel)
+        try:
+            return _create(request, resolved, plan, actor)
+        except InsufficientStock as error:
+            raise OrderOutOfStock(error.message, fields={"lines": error.message}) from error
     origin = resolved["pickup"] or resolved["store"]
     for _attempt in range(PLAN_ATTEMPTS):
         plan = plan_allocation(wanted, channel=request.channel, origin=origin,
@@ -222,6 +267,9 @@ def transition_order(order: Order, target: str, actor=None, note: str = "") -> O
         if moved != 1:
             raise IllegalTransition(str(_l("The order changed meanwhile; reload it.")))
         _event(order, "status", order.status, target, actor, note)
+        # The customer's e-mail is queued in this transaction: a rolled-back move
+        # queues nothing, a committed one cannot lose it. Sending happens later.
+        queue_status_message(order, target, note)
     order.status = target
     return order
 

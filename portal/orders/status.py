@@ -28,6 +28,7 @@ class ReservationStatus(StrEnum):
     ACTIVE = "active"
     RELEASED = "released"
     SHIPPED = "shipped"
+    HANDED_OVER = "handed_over"  # the customer took the units along at the counter
 
 
 S = OrderStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,10 +13,12 @@ from portal.errors import DomainError
 from portal.htmx import wants_fragment
 from portal.orders import queries
 from portal.orders.models import Order
-from portal.orders.services import cancel_order
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
-from portal.payments.services import ensure_cancellable, record_in_store_payment
+from portal.payments import labels as payment_labels
+from portal.payments.queries import order_payments
+from portal.payments.refunds import cancel_with_refund
+from portal.payments.services import record_in_store_payment
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 tracking_bp = Blueprint("tracking", __name__, url_prefix="/track")
@@ -55,9 +58,13 @@ def _visible(number: str) -> Order:
 def detail(number: str):
     order = _visible(number)
     staff = current_user.role in ("manager", "admin", "employee")
+    payments = order_payments(order)
     return render_template("orders/detail.html",
                            can_cancel=staff and order.status in HOLDS_STOCK,
                            can_take_payment=staff and order.status == "pending_payment",
+                           payments=payments, payment_labels=payment_labels,
+                           provider_labels=payment_labels.provider_labels(),
+                           to_refund=sum(view.refundable for view in payments),
                            **queries.order_details(order))
 
 
@@ -79,11 +86,13 @@ def _staff_action(number: str, action, success: str):
 @bp.post("/<number>/cancel")
 @login_required
 def cancel(number: str):
-    def cancel_paid_check(order):
-        ensure_cancellable(order)
-        cancel_order(order, current_user, request.form.get("reason", "")[:200])
+    def cancel_and_refund(order):
+        for refund in cancel_with_refund(order, current_user,
+                                         request.form.get("reason", "")[:200]):
+            flash(refund.note or _("%(amount)s refunded.", amount=format_currency(
+                refund.amount, refund.currency)), "info")
 
-    return _staff_action(number, cancel_paid_check,
+    return _staff_action(number, cancel_and_refund,
                          _("Order %(number)s cancelled; its stock is free again.", number=number))
 
 

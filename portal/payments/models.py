@@ -6,7 +6,7 @@ import peewee as pw
 
 from portal.db import BaseModel, utcnow
 from portal.orders.models import Order
-from portal.payments.status import PaymentStatus
+from portal.payments.status import PaymentStatus, RefundStatus
 
 
 class Payment(BaseModel):
@@ -21,6 +21,9 @@ class Payment(BaseModel):
     status = pw.CharField(max_length=20, default=PaymentStatus.PENDING.value, index=True)
     token = pw.CharField(max_length=43, unique=True)
     provider_reference = pw.CharField(max_length=120, default="", index=True)
+    # What the customer does next, as the provider said when the payment started (JSON),
+    # e.g. Stripe's client secret for the web shop; empty when the adapter computes it.
+    customer_action = pw.TextField(default="")
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -39,4 +42,23 @@ class PaymentEvent(BaseModel):
         indexes = ((("provider", "event_id"), True),)
 
 
-MODELS = [Payment, PaymentEvent]
+class Refund(BaseModel):
+    """Money given back on a payment through the provider that took it. Recorded as
+    ``pending`` before the provider is asked; ``idempotency_key`` makes a retry return
+    this row instead of refunding twice. ``lines`` (JSON) will name returned order lines."""
+
+    payment = pw.ForeignKeyField(Payment, backref="refunds", on_delete="CASCADE")
+    amount = pw.DecimalField(max_digits=12, decimal_places=2)
+    currency = pw.CharField(max_length=3, default="EUR")
+    status = pw.CharField(max_length=12, default=RefundStatus.PENDING.value, index=True)
+    provider_reference = pw.CharField(max_length=120, default="", index=True)
+    reason = pw.CharField(max_length=200, default="")
+    note = pw.TextField(default="")  # the adapter's word for the clerk, or why it failed
+    idempotency_key = pw.CharField(max_length=120, unique=True)
+    actor = pw.CharField(max_length=160, default="")
+    lines = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+MODELS = [Payment, PaymentEvent, Refund]

@@ -1,5 +1,6 @@
-"""Taking payments: start one with a provider, record one taken in the store, and apply
-the provider's verified events. An order is confirmed only by a verified payment."""
+"""Taking payments: start one with a provider's adapter, record one taken in the store,
+and apply the provider's verified events. An order is confirmed only by a verified
+payment. Refunds and cancelling with a refund live in ``refunds.py``."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from flask_babel import lazy_gettext as _l
 from portal.db import transaction, utcnow
 from portal.errors import DomainError
 from portal.orders.models import Order
-from portal.orders.services import transition_order
+from portal.orders.services import cancel_order, transition_order
 from portal.orders.status import OrderStatus
 from portal.payments.models import Payment, PaymentEvent
-from portal.payments.status import FINAL, PaymentStatus
+from portal.payments.providers import InStoreProvider, get_provider
+from portal.payments.refunds import settle_refund
+from portal.payments.status import FINAL, PaymentStatus, RefundStatus
+
+REFUND_EVENT_KINDS = {"refund.succeeded": RefundStatus.SUCCEEDED,
+                      "refund.failed": RefundStatus.FAILED}
 
 IN_STORE_METHODS = ("cash", "card_terminal")
 
@@ -24,8 +30,7 @@ class PaymentInvalid(DomainError):
     pass
 
 
-def start_payment(order: Order, provider: str, method: str = "card") -> Payment:
-    """A pending payment of the order's total with ``provider``."""
+def _open_payment(order: Order, provider: str, method: str) -> Payment:
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise PaymentInvalid(str(_l("This order does not wait for a payment.")),
                              code="not_payable", status=409)
@@ -35,8 +40,37 @@ def start_payment(order: Order, provider: str, method: str = "card") -> Payment:
                               token=secrets.token_urlsafe(24))
 
 
+def start_payment(order: Order, provider: str, method: str = "card") -> Payment:
+    """A pending payment of the order's total, opened at ``provider`` (its adapter may
+    call the provider over the network, so this runs outside any transaction). When the
+    provider cannot start it, the attempt is marked failed and the DomainError raised."""
+    adapter = get_provider(provider)
+    payment = _open_payment(order, provider, method)
+    try:
+        started = adapter.start(payment)
+    except DomainError:
+        _set_status(payment, PaymentStatus.FAILED)
+        raise
+    action = json.dumps(started.next_action) if started.next_action else ""
+    Payment.update(provider_reference=started.reference[:120], customer_action=action,
+                   updated_at=utcnow()).where(Payment.id == payment.id).execute()
+    return Payment.get_by_id(payment.id)
+
+
+def start_order_payment(order: Order, provider: str, actor=None) -> Payment:
+    """Start the payment of an order just placed. When the provider cannot start it, the
+    order is cancelled at once (its stock is free again) and the error raised, so a
+    retry places the order afresh instead of leaving one nobody can pay."""
+    try:
+        return start_payment(order, provider)
+    except DomainError:
+        cancel_order(Order.get_by_id(order.id), actor, "payment could not be started")
+        raise
+
+
 def record_in_store_payment(order: Order, method: str, reference: str, user) -> Payment:
-    """An employee took the money (cash or card terminal): the order is confirmed."""
+    """An employee took the money (cash or card terminal): the order is confirmed. An
+    in-store payment the web shop announced is the one completed."""
     if method not in IN_STORE_METHODS:
         raise PaymentInvalid(str(_l("Choose cash or card terminal.")),
                              fields={"method": str(_l("Choose a method"))})
@@ -44,9 +78,18 @@ def record_in_store_payment(order: Order, method: str, reference: str, user) -> 
         raise PaymentInvalid(str(_l("Enter the card terminal's receipt number.")),
                              fields={"reference": str(_l("Required for card payments"))})
     with transaction():
-        payment = start_payment(order, "in_store", method)
+        payment = (Payment.select().where(Payment.order == order,
+                                          Payment.provider == InStoreProvider.name,
+                                          Payment.status == PaymentStatus.PENDING)
+                   .order_by(Payment.id.desc()).first()
+                   or _open_payment(order, InStoreProvider.name, method))
+        Payment.update(method=method).where(Payment.id == payment.id).execute()
         _authorize(payment, reference.strip()[:120] or f"cash-{payment.id}", user)
-    return payment
+    return Payment.get_by_id(payment.id)
+
+
+def _set_status(payment: Payment, status: PaymentStatus) -> None:
+    Payment.update(status=status, updated_at=utcnow()).where(Payment.id == payment.id).execute()
 
 
 def _authorize(payment: Payment, reference: str, actor) -> None:
@@ -64,7 +107,9 @@ def apply_provider_event(provider: str, event_id: str, kind: str, payment_token:
 
     ``payment.succeeded`` authorizes the payment and confirms the order;
     ``payment.failed`` marks the attempt failed (the order keeps waiting);
-    ``payment.requires_action`` notes a pending customer step.
+    ``payment.requires_action`` notes a pending customer step;
+    ``refund.succeeded`` / ``refund.failed`` settle a refund the provider had pending
+    (``reference`` is the provider's refund id).
     """
     payment = Payment.get_or_none(Payment.token == payment_token,
                                   Payment.provider == provider)
@@ -72,27 +117,16 @@ def apply_provider_event(provider: str, event_id: str, kind: str, payment_token:
         with transaction():
             PaymentEvent.create(provider=provider, event_id=event_id[:120], kind=kind[:40],
                                 payment=payment, payload=json.dumps(payload)[:20_000])
+            if payment is not None and kind in REFUND_EVENT_KINDS:
+                settle_refund(payment, reference, REFUND_EVENT_KINDS[kind], provider)
             if payment is None or payment.status in FINAL:
                 return True
             if kind == "payment.succeeded":
                 _authorize(payment, reference or event_id, provider)
             elif kind == "payment.failed":
-                Payment.update(status=PaymentStatus.FAILED, updated_at=utcnow()).where(
-                    Payment.id == payment.id).execute()
+                _set_status(payment, PaymentStatus.FAILED)
             elif kind == "payment.requires_action":
-                Payment.update(status=PaymentStatus.REQUIRES_ACTION, updated_at=utcnow()).where(
-                    Payment.id == payment.id).execute()
+                _set_status(payment, PaymentStatus.REQUIRES_ACTION)
     except pw.IntegrityError:
         return False  # the same event again: already processed
     return True
-
-
-def ensure_cancellable(order: Order) -> None:
-    """Refuse to cancel an order whose payment went through: the money would stay with
-    the shop. Refunds through the provider will lift this (issue #5, refunds)."""
-    paid = (Payment.select().where(Payment.order == order,
-                                   Payment.status == PaymentStatus.AUTHORIZED).exists())
-    if paid:
-        raise PaymentInvalid(str(_l("This order is paid. It can only be cancelled together "
-                                    "with a refund, which the portal cannot issue yet.")),
-                             code="paid", status=409)

@@ -14,3 +14,13 @@ class PaymentStatus(StrEnum):
 
 # A failed attempt is not final: the customer may try another card on the same payment.
 FINAL = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CANCELLED, PaymentStatus.REFUNDED})
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"            # recorded, the provider has not (finally) answered yet
+    SUCCEEDED = "succeeded"        # the money goes back to the customer
+    FAILED = "failed"              # the provider refused or could not be reached
+
+
+# Refunds that count against what may still be refunded of a payment.
+HOLDS_REFUND = frozenset({RefundStatus.PENDING, RefundStatus.SUCCEEDED})

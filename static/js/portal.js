@@ -14,6 +14,24 @@
     if (target && target.id === "main") { target.focus(); }
   });
 
+  // <form data-reset-on-success>: after htmx sent it successfully, empty it and put the
+  // cursor back into its first field, ready for the next scan. With a selector as value
+  // (data-reset-on-success="#scan-form") that other form is reset instead.
+  // (Before the swap: a form inside the swapped region is gone from the page afterwards.)
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;  // detail.elt is the swap target here
+    var elt = config && config.elt;
+    if (!elt || !elt.matches("form[data-reset-on-success]") || event.detail.isError) {
+      return;
+    }
+    var form = elt.getAttribute("data-reset-on-success") ?
+      document.querySelector(elt.getAttribute("data-reset-on-success")) : elt;
+    if (!form) { return; }
+    form.reset();
+    var first = form.querySelector("input:not([type=hidden])");
+    if (first) { first.focus(); }
+  });
+
   // Read-only secrets (a new API key) select themselves on focus, ready to copy.
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) {

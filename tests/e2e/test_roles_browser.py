@@ -15,12 +15,12 @@ from tests.e2e.conftest import TABLET
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "employee": ["Dashboard", "Orders", "Stock", "Ledger", "My store"],
+    "employee": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "My store"],
     "logistics": ["Dashboard", "Orders", "Stock", "Ledger", "Locations"],
-    "manager": ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export",
+    "manager": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
                 "Audit log"],
-    "admin": ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Import / export", "Users",
-              "API keys", "Audit log"],
+    "admin": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
+              "Users", "API keys", "Audit log", "Outbox"],
 }
 DASHBOARD_HEADING = {
     "employee": "Berlin Mitte",

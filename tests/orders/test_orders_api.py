@@ -156,3 +156,34 @@ def test_a_read_only_key_cannot_order(client, ctx, stores):
                                     "Idempotency-Key": "x"})
 
     assert response.status_code == 403
+
+
+def test_cancel_of_a_paid_order_refunds_it_and_shows_the_refund(shop):
+    from portal.payments.models import Payment
+    from portal.payments.services import apply_provider_event
+
+    number = shop(BODY).json["number"]
+    payment = Payment.get()
+    apply_provider_event("sandbox", "evt_1", "payment.succeeded", payment.token, {}, "sbx_1")
+
+    cancelled = shop(None, key=None, path=f"/api/v1/orders/{number}/cancel", raw="")
+
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert cancelled.json["payment"]["status"] == "refunded"
+    [refund] = cancelled.json["payment"]["refunds"]
+    assert refund["amount"] == "99.98" and refund["status"] == "succeeded"
+    assert refund["reference"].startswith("sbx_re_") and reserved() == 0
+
+
+def test_an_in_store_payment_announced_by_the_shop_is_completed_at_the_counter(shop, users):
+    from portal.payments.models import Payment
+    from portal.payments.services import record_in_store_payment
+
+    created = shop({**BODY, "payment": {"provider": "in_store"}}).json
+
+    assert created["payment"] == {"provider": "in_store", "status": "pending",
+                                  "next_action": None, "refunds": []}
+    order = Order.get(Order.number == created["number"])
+    record_in_store_payment(order, "cash", "", users["employee"])
+    assert Payment.select().count() == 1 and Payment.get().status == "authorized"
+    assert shop.get(f"/api/v1/orders/{created['number']}").json["status"] == "confirmed"

@@ -4,6 +4,7 @@ hosted page, the signed webhook confirms the order."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from portal.auth.services import create_api_key
 from portal.inventory import services as stock
 from portal.orders.models import Order
-from portal.payments.models import PaymentEvent
+from portal.payments.models import Payment, PaymentEvent, Refund
 from tests.conftest import csrf_token_from
 from tests.inventory.conftest import make_product
 from tests.orders.test_orders_api import BODY
@@ -97,16 +98,22 @@ def test_an_unknown_payment_page_is_404(client, ctx):
     assert client.get("/sandbox/pay/not-a-token").status_code == 404
 
 
-def test_a_paid_order_cannot_be_cancelled_without_a_refund(client, checkout, as_role):
+def test_a_paid_order_is_cancelled_with_a_full_refund_through_the_sandbox(
+        client, checkout, as_role):
     number, path, _deliveries = checkout
     pay(client, path, "4242424242424242")
     staff = as_role("manager")
+    page = staff.get(f"/orders/{number}").get_data(as_text=True)
+    assert "Cancel and refund" in page
 
     response = staff.post(f"/orders/{number}/cancel",
-                          data={"csrf_token": csrf_token_from(
-                              staff.get(f"/orders/{number}").get_data(as_text=True))})
+                          data={"csrf_token": csrf_token_from(page), "reason": "changed mind"})
 
     assert response.status_code == 302
-    assert status(number) == "confirmed"
-    assert "only be cancelled together with a refund" in staff.get(
-        response.headers["Location"]).get_data(as_text=True)
+    assert status(number) == "cancelled"
+    refund = Refund.get()
+    assert refund.status == "succeeded" and refund.amount == Decimal("99.98")
+    assert refund.provider_reference.startswith("sbx_re_")
+    assert Payment.get_by_id(refund.payment_id).status == "refunded"
+    detail = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "stock is free again" in detail and refund.provider_reference in detail

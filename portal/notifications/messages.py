@@ -1,0 +1,112 @@
+"""Which customer e-mails exist, which order status sends which, and how they render.
+
+A new message is one template pair, ``templates/notifications/mail/<name>.txt`` (and
+optionally ``.html``), plus one entry in ``STATUS_MESSAGES``. Every order message gets
+the same context (``order_context``), rendered in the portal's default language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateNotFound
+
+from portal.inventory.models import Product
+from portal.orders.labels import DELIVERY_LABELS
+from portal.orders.models import Order, OrderLine
+from portal.orders.status import OrderStatus
+
+TEMPLATES = "notifications/mail"
+
+
+@dataclass(frozen=True)
+class MessageKind:
+    name: str       # the template pair's name and the ``kind`` column
+    subject: object  # lazy text with ``%(number)s``, the order number
+    label: object   # what the outbox screen calls it
+
+
+# The order status that sends each message. Shipped, ready for pickup, delivered: add
+# their entries here (and their templates) when those statuses are reached.
+STATUS_MESSAGES: dict[str, MessageKind] = {
+    OrderStatus.CONFIRMED: MessageKind(
+        "order_confirmed", _l("Your order %(number)s is confirmed"), _l("Order confirmed")),
+    OrderStatus.CANCELLED: MessageKind(
+        "order_cancelled", _l("Your order %(number)s has been cancelled"),
+        _l("Order cancelled")),
+}
+KINDS = {kind.name: kind for kind in STATUS_MESSAGES.values()}
+
+# Reasons the system itself gives (orders and payments services), said to the customer in
+# their words; a clerk's reason is passed on as typed.
+SYSTEM_REASONS = {
+    "payment not received in time": _l("We did not receive the payment in time."),
+    "payment could not be started": _l("The payment could not be started."),
+}
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for a customer, always on ``PUBLIC_URL``: an e-mail must not
+    carry whatever host name the request that caused it came in on."""
+    base = urlsplit(current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _place(location) -> str:
+    """"Berlin Mitte, Unter den Linden 1, 10117 Berlin" from the parts that are set."""
+    town = " ".join(part for part in (location.postcode, location.city) if part)
+    return ", ".join(part for part in (location.name, location.street, town) if part)
+
+
+def order_context(order: Order, note: str = "") -> dict:
+    """What every order message may show; only what the customer gave us, plus the
+    order's lines, total, delivery and public tracking link."""
+    lines = (OrderLine.select(OrderLine, Product).join(Product)
+             .where(OrderLine.order == order.id).order_by(OrderLine.line_no))
+    pickup = order.pickup_location if order.pickup_location_id else None
+    reason = note.strip()
+    return {
+        "order": order,
+        "number": order.number,
+        "customer_name": order.customer_name,
+        "lines": [{"name": line.product.name, "sku": line.product.sku,
+                   "quantity": line.quantity, "unit_price": line.unit_price,
+                   "amount": line.unit_price * line.quantity} for line in lines],
+        "total": order.total,
+        "currency": order.currency,
+        "delivery": str(DELIVERY_LABELS.get(order.delivery_method, order.delivery_method)),
+        "pickup": pickup,
+        "pickup_address": _place(pickup) if pickup else "",
+        "tracking_url": public_url("tracking.track", token=order.tracking_token),
+        "reason": str(SYSTEM_REASONS[reason]) if reason in SYSTEM_REASONS else reason,
+        "shop_name": parseaddr(current_app.config.get("MAIL_FROM", ""))[0],
+    }
+
+
+def render_order_message(order: Order, kind: MessageKind, language: str,
+                         note: str = "") -> tuple[str, str, str | None]:
+    """Subject, text body and HTML body (None without an .html template) in ``language``."""
+    environment = current_app.jinja_env
+    with force_locale(language):
+        context = order_context(order, note)
+        subject = str(kind.subject) % {"number": order.number}
+        context.update(subject=subject, language=language)
+        text = environment.get_template(f"{TEMPLATES}/{kind.name}.txt").render(context)
+        try:
+            html_template = environment.get_template(f"{TEMPLATES}/{kind.name}.html")
+        except TemplateNotFound:
+            html = None
+        else:
+            html = html_template.render(context)
+    # Text templates stay readable with blank lines around their blocks; the e-mail
+    # gets at most one blank line in a row and no trailing spaces.
+    text = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", text)).strip() + "\n"
+    return subject, text, html
