@@ -105,7 +105,7 @@ def stock_rebuild():
 @orders_cli.command("expire")
 def orders_expire():
     """Cancel unpaid orders whose reservation time is over and release their stock."""
-    from portal.orders.services import expire_unpaid_orders
+    from portal.payments.expiry import expire_unpaid_orders
 
     click.echo(f"Cancelled {expire_unpaid_orders()} unpaid order(s).")
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from flask_babel import to_utc
 from peewee import fn
 
+from portal.locations.models import Location
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.status import OrderStatus
 
@@ -16,18 +17,27 @@ def visible_orders(user):
     from their store; everyone else all orders."""
     query = Order.select()
     if user.is_store_scoped:
-        store = user.home_store_id
-        served = (Reservation.select(OrderLine.order).join(OrderLine)
-                  .where(Reservation.location == store))
-        query = query.where((Order.store == store) | (Order.pickup_location == store)
-                            | Order.id.in_(served))
+        query = query.where(_involving(user.home_store_id))
     return query
 
 
+def _involving(location_id: int):
+    """Orders taken in, picked up at or served from a location."""
+    served = (Reservation.select(OrderLine.order).join(OrderLine)
+              .where(Reservation.location == location_id))
+    return ((Order.store == location_id) | (Order.pickup_location == location_id)
+            | Order.id.in_(served))
+
+
 def search_orders(user, text: str = "", status: str = "", channel: str = "",
-                  day_from: date | None = None, day_to: date | None = None):
-    """Visible orders matching a number, e-mail or name, newest first."""
+                  day_from: date | None = None, day_to: date | None = None,
+                  location: str = ""):
+    """Visible orders matching a number, e-mail or name, newest first; ``location`` (a
+    code) keeps those taken in, picked up at or served from that location."""
     query = visible_orders(user)
+    if location:
+        place = Location.get_or_none(Location.code == location.upper())
+        query = query.where(_involving(place.id) if place else Order.id.is_null())
     if text:
         like = f"%{text.strip()}%"
         query = query.where(Order.number.ilike(like) | Order.customer_email.ilike(like)
@@ -64,3 +74,11 @@ def status_counts(user) -> dict[str, int]:
     rows = (visible_orders(user).select(Order.status, fn.COUNT(Order.id).alias("n"))
             .group_by(Order.status))
     return {row.status: row.n for row in rows}
+
+
+def location_choices(user) -> list[Location]:
+    """Locations the order list can be filtered by (none for store-scoped users)."""
+    if user.is_store_scoped:
+        return []
+    return list(Location.select(Location.code, Location.name)
+                .where(Location.active == True).order_by(Location.code))  # noqa: E712

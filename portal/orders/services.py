@@ -298,18 +298,3 @@ def release_reservations(order: Order, actor=None) -> int:
         (Reservation.update(status=ReservationStatus.RELEASED)
          .where(Reservation.id.in_([r.id for r in active])).execute())
     return len(active)
-
-
-def expire_unpaid_orders(now=None) -> int:
-    """Cancel orders whose payment did not arrive in time; returns how many."""
-    now = now or utcnow()
-    expired = list(Order.select().where(Order.status == OrderStatus.PENDING_PAYMENT,
-                                        Order.reserved_until < now))
-    cancelled = 0
-    for order in expired:
-        try:
-            cancel_order(order, None, "payment not received in time")
-        except IllegalTransition:
-            continue  # paid or cancelled meanwhile
-        cancelled += 1
-    return cancelled

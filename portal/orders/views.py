@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from portal.errors import DomainError
 from portal.htmx import wants_fragment
 from portal.orders import queries
+from portal.orders.queries import location_choices
 from portal.orders.models import Order
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
@@ -37,9 +38,9 @@ def index():
     args = request.args
     filters = {"text": args.get("q", "").strip()[:80], "status": args.get("status", ""),
                "channel": args.get("channel", ""), "day_from": _day(args.get("from")),
-               "day_to": _day(args.get("to"))}
+               "day_to": _day(args.get("to")), "location": args.get("location", "")[:16]}
     page = paginate(queries.search_orders(current_user, **filters), per_page=30)
-    context = {"page": page, "filters": filters,
+    context = {"page": page, "filters": filters, "locations": location_choices(current_user),
                "counts": queries.status_counts(current_user)}
     if wants_fragment():
         return render_template("orders/_rows.html", **context)

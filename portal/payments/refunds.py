@@ -188,6 +188,19 @@ def _after_change(refund: Refund, actor=None) -> None:
                       note=note)
 
 
+def stop_open_attempts(order: Order) -> list[Payment]:
+    """Void every payment attempt of ``order`` that is not paid yet, at its provider and
+    here, so the customer can no longer pay; returns all its payments freshly read (one
+    may have been paid meanwhile). Raises the provider's error when it refuses."""
+    payments = list(Payment.select().where(Payment.order == order).order_by(Payment.id))
+    for payment in payments:
+        if payment.status in OPEN:
+            get_provider(payment.provider, enabled=False).void(payment)
+            (Payment.update(status=PaymentStatus.CANCELLED, updated_at=utcnow())
+             .where(Payment.id == payment.id, Payment.status.in_(list(OPEN))).execute())
+    return [Payment.get_by_id(payment.id) for payment in payments]
+
+
 def cancel_with_refund(order: Order, actor=None, reason: str = "") -> list[Refund]:
     """Cancel an order and give its stock back; money it took goes back first, in full,
     through the provider that took it, and open payment attempts are stopped so the
@@ -198,13 +211,7 @@ def cancel_with_refund(order: Order, actor=None, reason: str = "") -> list[Refun
         raise IllegalTransition(str(_l("An order in status %(current)s cannot become "
                                        "%(target)s.", current=order.status,
                                        target=OrderStatus.CANCELLED)))
-    payments = list(Payment.select().where(Payment.order == order).order_by(Payment.id))
-    for payment in payments:
-        if payment.status in OPEN:
-            get_provider(payment.provider, enabled=False).void(payment)
-            (Payment.update(status=PaymentStatus.CANCELLED, updated_at=utcnow())
-             .where(Payment.id == payment.id, Payment.status.in_(list(OPEN))).execute())
-    payments = [Payment.get_by_id(payment.id) for payment in payments]  # paid meanwhile?
+    payments = stop_open_attempts(order)
     refunds = [_refund_in_full(payment, actor, reason) for payment in payments
                if payment.status == PaymentStatus.AUTHORIZED]
     refunds = [refund for refund in refunds if refund is not None]

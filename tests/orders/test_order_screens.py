@@ -97,3 +97,22 @@ def test_employee_records_an_in_store_payment(as_role, orders):
     assert Order.get_by_id(orders["BER"].id).status == "confirmed"
     assert client.post(f"/orders/{orders['HAM'].number}/pay-in-store", data={
         "csrf_token": csrf_token(client, "/"), "method": "cash"}).status_code == 404
+
+
+def test_manager_filters_orders_by_location(as_role, orders):
+    client = as_role("manager")
+
+    hamburg = client.get("/orders/?location=HAM", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    unknown = client.get("/orders/?location=NOPE").get_data(as_text=True)
+
+    assert orders["HAM"].number in hamburg and orders["BER"].number not in hamburg
+    assert orders["HAM"].number not in unknown and orders["BER"].number not in unknown
+    assert '<option value="HAM" selected>' in client.get("/orders/?location=ham").get_data(
+        as_text=True)
+
+
+def test_employees_get_no_location_filter(as_role, orders):
+    page = as_role("employee").get("/orders/?location=HAM").get_data(as_text=True)
+
+    assert 'id="location"' not in page and orders["HAM"].number not in page

@@ -17,10 +17,10 @@ from portal.orders.models import Order, OrderEvent, Reservation
 from portal.orders.services import (
     NewOrder,
     cancel_order,
-    expire_unpaid_orders,
     place_order,
     transition_order,
 )
+from portal.payments.expiry import expire_unpaid_orders
 from tests.inventory.conftest import make_product
 from tests.inventory.test_concurrency import run_in_threads
 

@@ -4,14 +4,17 @@ hosted page, the signed webhook confirms the order."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 
 from portal.auth.services import create_api_key
+from portal.db import utcnow
 from portal.inventory import services as stock
 from portal.orders.models import Order
+from portal.payments.expiry import expire_unpaid_orders
 from portal.payments.models import Payment, PaymentEvent, Refund
 from tests.conftest import csrf_token_from
 from tests.inventory.conftest import make_product
@@ -117,3 +120,17 @@ def test_a_paid_order_is_cancelled_with_a_full_refund_through_the_sandbox(
     assert Payment.get_by_id(refund.payment_id).status == "refunded"
     detail = staff.get(response.headers["Location"]).get_data(as_text=True)
     assert "stock is free again" in detail and refund.provider_reference in detail
+
+
+def test_an_expired_order_can_no_longer_be_paid(client, checkout):
+    number, path, deliveries = checkout
+    Order.update(reserved_until=utcnow() - timedelta(minutes=1)).where(
+        Order.number == number).execute()
+
+    assert expire_unpaid_orders() == 1
+    assert status(number) == "cancelled"
+    assert Payment.get().status == "cancelled"  # the open attempt was stopped
+
+    pay(client, path, "4242 4242 4242 4242")
+
+    assert deliveries == [] and status(number) == "cancelled"
