@@ -119,7 +119,9 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.notifications.models import MODELS as notification_models
     from portal.orders.models import MODELS as order_models
     from portal.payments.models import MODELS as payment_models
+    from portal.sourcing.models import MODELS as sourcing_models
+    from portal.suppliers.models import MODELS as supplier_models
 
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
                                *order_models, *api_models, *payment_models,
-                               *notification_models])
+                               *notification_models, *supplier_models, *sourcing_models])

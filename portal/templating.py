@@ -19,7 +19,7 @@ from portal.inventory.labels import CHANNEL_LABELS, MOVEMENT_LABELS
 from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
-from portal.orders.labels import DELIVERY_LABELS, STATUS_LABELS
+from portal.orders.labels import DELIVERY_LABELS, EVENT_LABELS, STATUS_LABELS
 from portal.urls import safe_next
 
 
@@ -45,7 +45,8 @@ def init_templating(app: Flask) -> None:
         return {"nav_items": nav, "role_labels": ROLE_LABELS, "scope_labels": SCOPE_LABELS,
                 "kind_labels": KIND_LABELS, "language_names": LANGUAGE_NAMES,
                 "movement_labels": MOVEMENT_LABELS, "channel_labels": CHANNEL_LABELS,
-                "status_labels": STATUS_LABELS, "delivery_labels": DELIVERY_LABELS}
+                "status_labels": STATUS_LABELS, "delivery_labels": DELIVERY_LABELS,
+                "event_labels": EVENT_LABELS}
 
     @app.template_filter("money")
     def money(value: Decimal | float | None, currency: str = "EUR") -> str:

@@ -86,14 +86,15 @@ def test_logistics_post_to_admin_action_is_refused_and_changes_nothing(as_role, 
 
 @pytest.mark.parametrize("role,items,absent", [
     ("employee", ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "My store"],
-     ["Users", "Locations", "API keys", "Import / export"]),
-    ("logistics", ["Dashboard", "Orders", "Stock", "Ledger", "Locations"],
-     ["Users", "API keys", "My store", "Import / export", "Sell"]),
-    ("manager", ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
-                 "Audit log"],
+     ["Users", "Locations", "Suppliers", "API keys", "Import / export", "Sourcing rules"]),
+    ("logistics", ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Suppliers"],
+     ["Users", "API keys", "My store", "Import / export", "Sell", "Sourcing rules"]),
+    ("manager", ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Suppliers",
+                 "Import / export", "Sourcing rules", "Audit log"],
      ["Users", "API keys"]),
-    ("admin", ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
-               "Users", "API keys", "Audit log", "Outbox"], ["My store"]),
+    ("admin", ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Suppliers",
+               "Import / export", "Sourcing rules", "Users", "API keys", "Audit log", "Outbox"],
+     ["My store"]),
 ])
 def test_navigation_follows_the_role(as_role, role, items, absent):
     page = as_role(role).get("/").get_data(as_text=True)

@@ -3,7 +3,8 @@
 The first request with a key records it as in flight (committed at once, so a
 concurrent duplicate sees it), runs, and stores its response. The same key with the
 same body then gets that response again; with another body, 422; while the first is
-still running, 409. Server errors are not stored, so a retry can succeed.
+still running, 409. Server errors are not stored, so a retry can succeed. The claim
+and the stored response are one statement each, committing on their own.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from contextlib import suppress
 from functools import wraps
 
 import peewee as pw
-from flask import Response, g, request
+from flask import Response, g, make_response, request
 
-from portal.db import BaseModel, transaction, utcnow
+from portal.db import BaseModel, utcnow
 from portal.errors import DomainError
 
 HEADER = "Idempotency-Key"
@@ -58,10 +59,10 @@ def idempotent(view):
         if len(key) > 255:
             raise IdempotencyError(f"The {HEADER} is longer than 255 characters.", status=400)
         fingerprint = _fingerprint()
-        try:
-            with transaction():
-                record = IdempotencyRecord.create(api_key_id=g.api_key.id, key=key,
-                                                  request_hash=fingerprint)
+        try:  # one INSERT on its own commits at once (SQLite queues it on the busy timeout)
+            record_id = (IdempotencyRecord
+                         .insert(api_key_id=g.api_key.id, key=key, request_hash=fingerprint)
+                         .execute())
         except pw.IntegrityError:
             return _replay(key, fingerprint)
         try:
@@ -71,23 +72,21 @@ def idempotent(view):
 
             response = api_error(error.status, error.message, error.code, error.fields)
         except Exception:
-            IdempotencyRecord.delete().where(IdempotencyRecord.id == record.id).execute()
+            IdempotencyRecord.delete().where(IdempotencyRecord.id == record_id).execute()
             raise
         response = _as_response(response)
         if response.status_code >= 500:
-            IdempotencyRecord.delete().where(IdempotencyRecord.id == record.id).execute()
+            IdempotencyRecord.delete().where(IdempotencyRecord.id == record_id).execute()
         else:
             (IdempotencyRecord.update(status_code=response.status_code,
                                       response_body=response.get_data(as_text=True))
-             .where(IdempotencyRecord.id == record.id).execute())
+             .where(IdempotencyRecord.id == record_id).execute())
         return response
 
     return wrapped
 
 
 def _as_response(result) -> Response:
-    from flask import make_response
-
     return make_response(result)
 
 

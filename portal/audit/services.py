@@ -68,9 +68,10 @@ def _object_names(events) -> dict[tuple[str, str], str]:
     """Readable names for the objects of ``events``: one query per object type."""
     from portal.auth.models import ApiKey, User
     from portal.locations.models import Location
+    from portal.suppliers.models import Supplier
 
     lookups = {"user": (User, User.email), "location": (Location, Location.code),
-               "apikey": (ApiKey, ApiKey.name)}
+               "apikey": (ApiKey, ApiKey.name), "supplier": (Supplier, Supplier.code)}
     wanted: dict[str, set[int]] = {}
     for event in events:
         if event.object_type in lookups and str(event.object_id).isdigit():

@@ -33,6 +33,17 @@ OTHER_LOCATIONS = [
      "Venlo", "NL", 51.3704, 6.1724, 600),
 ]
 
+# The suppliers behind the supplier locations: code, name, contact, e-mail, phone,
+# lead time (days), countries served, drop-ship, warehouse location, notes
+SUPPLIERS = [
+    ("NORDWEST", "Nordwest Textil GmbH", "Sabine Krüger", "s.krueger@nordwest-textil.example.com",
+     "+49 521 557 3410", 4, ("DE", "AT"), False, "SUP-BI",
+     "Orders until 12:00 leave the same day; pallets to Kassel on Tuesdays and Thursdays."),
+    ("VANDIJK", "Van Dijk Sport B.V.", "Joris van Dijk", "orders@vandijk-sport.example.nl",
+     "+31 77 320 4580", 2, ("NL", "BE", "DE", "LU", "FR"), True, "SUP-NL",
+     "Drop-ships to end customers in our name; returns go to our stores or Kassel."),
+]
+
 # category, SKU prefix, price range (EUR), weight range (g), name parts
 CATEGORIES = [
     ("Sneaker", "SNK", (49, 179), (600, 1400), ["Runner", "Court", "Street", "Trail", "Retro"]),
@@ -67,3 +78,31 @@ STAFF = [
 ]
 
 DEMO_PASSWORD = "oms-demo"  # noqa: S105 - documented demo credential, demo mode only
+
+
+# The demo retailer's sourcing rules (published as version 1), in the editor's terms.
+SOURCING_RULES = [
+    {"name": "Click & Collect: the pickup store itself",
+     "condition": {"delivery_methods": ["click_collect"]},
+     "pool": {"kinds": ["store"], "radius_km": 0}, "ordering": ["distance"],
+     "limits": {"max_fulfilments": 1}},
+    {"name": "Click & Collect: a nearby store or the warehouse",
+     "condition": {"delivery_methods": ["click_collect"]},
+     "pool": {"kinds": ["store", "warehouse"], "radius_km": 300},
+     "ordering": ["distance", "stock"], "limits": {"max_fulfilments": 2}},
+    {"name": "High-demand articles from the warehouses",
+     "condition": {"channels": ["web", "marketplace"], "tags": ["high-demand"]},
+     "pool": {"kinds": ["warehouse"]}, "ordering": ["capacity", "distance"],
+     "limits": {"max_fulfilments": 2, "allow_partial": True}},
+    {"name": "International orders from a supplier",
+     "condition": {"exclude_countries": ["DE"]},
+     "pool": {"suppliers_serving_country": True}, "ordering": ["distance"],
+     "limits": {"max_fulfilments": 1, "allow_dropship": True}},
+    {"name": "Nearest, fewest parcels",
+     "pool": {"kinds": ["store", "warehouse", "marketplace"]},
+     "ordering": ["distance", "cost", "priority"],
+     "limits": {"max_fulfilments": 3, "allow_partial": True}},
+    {"name": "Supplier drop-ship as the last resort",
+     "pool": {"suppliers_serving_country": True}, "ordering": ["distance"],
+     "limits": {"max_fulfilments": 1, "allow_dropship": True}},
+]

@@ -1,5 +1,5 @@
 """Loads the demo retailer once: locations, products, stock with its opening ledger,
-incoming deliveries and demo users (password ``oms-demo``)."""
+incoming deliveries, suppliers and demo users (password ``oms-demo``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from portal.inventory.models import IncomingStock, Product, StockLevel, StockMov
 from portal.inventory.status import IncomingSource, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
+from portal.sourcing.models import RuleSet
+from portal.sourcing.services import publish_new_version
+from portal.suppliers.models import Supplier
+from portal.suppliers.services import create_supplier, supplier_for_location
 
 BATCH = 500
 
@@ -32,6 +36,12 @@ def demo_loaded() -> bool:
 def load_demo(product_count: int = 2000, seed: int = 7) -> str:
     """Create the demo data in one transaction; a second call changes nothing."""
     if demo_loaded():
+        # A database loaded before suppliers existed gets them now; otherwise nothing.
+        with transaction():
+            added = _create_suppliers()
+            _create_rules()
+        if added:
+            return f"Demo data is already loaded; added {added} suppliers."
         return "Demo data is already loaded."
     rng = random.Random(seed)
     with transaction():
@@ -40,8 +50,11 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
         rows = _create_stock(rng, locations, products)
         incoming = _create_incoming(rng, locations, products)
         _create_users(locations)
+        suppliers = _create_suppliers()
+        _create_rules()
     return (f"Loaded {len(locations)} locations, {len(products)} products, {rows} stock rows, "
-            f"{incoming} incoming deliveries and {len(data.STORES) + len(data.STAFF)} users.")
+            f"{incoming} incoming deliveries, {suppliers} suppliers and "
+            f"{len(data.STORES) + len(data.STAFF)} users.")
 
 
 def _create_locations() -> list[Location]:
@@ -51,15 +64,43 @@ def _create_locations() -> list[Location]:
             code=code, name=name, kind=LocationKind.STORE, street=street, postcode=postcode,
             city=city, country="DE", latitude=lat, longitude=lon, ships=True, click_collect=True,
             locker_pickup=code in {"BER", "HAM", "MUC", "CGN"}, accepts_returns=True,
-            daily_capacity=60, priority=50, email=f"{code.lower()}@stores.example.com"))
+            daily_capacity=60, priority=50, shipment_cost=Decimal("6.90"),
+            email=f"{code.lower()}@stores.example.com"))
     for code, name, kind, street, postcode, city, country, lat, lon, capacity in \
             data.OTHER_LOCATIONS:
         locations.append(Location.create(
             code=code, name=name, kind=kind, street=street, postcode=postcode, city=city,
             country=country, latitude=lat, longitude=lon, daily_capacity=capacity,
             ships=kind != LocationKind.MARKETPLACE, accepts_returns=kind == LocationKind.WAREHOUSE,
-            priority=10 if kind == LocationKind.WAREHOUSE else 200))
+            priority=10 if kind == LocationKind.WAREHOUSE else 200,
+            shipment_cost=Decimal("4.50") if kind == LocationKind.WAREHOUSE else None))
     return locations
+
+
+def _create_suppliers() -> int:
+    """Create the demo suppliers that are missing, each with its supplier location (one
+    whose location is gone or belongs to another supplier is skipped); return how many."""
+    made = 0
+    for (code, name, contact, email, phone, lead_time, countries, dropship, location_code,
+         notes) in data.SUPPLIERS:
+        if Supplier.select().where(Supplier.code == code).exists():
+            continue
+        location = Location.get_or_none(Location.code == location_code)
+        if location is None or supplier_for_location(location.id) is not None:
+            continue
+        create_supplier({"code": code, "name": name, "contact_name": contact,
+                         "contact_email": email, "contact_phone": phone,
+                         "lead_time_days": lead_time, "countries": list(countries),
+                         "dropship": dropship, "active": True, "notes": notes,
+                         "location": location}, actor=None)
+        made += 1
+    return made
+
+
+def _create_rules() -> None:
+    """Publish the demo sourcing rules unless a version exists already."""
+    if not RuleSet.select().exists():
+        publish_new_version(data.SOURCING_RULES, None, note="Demo rules")
 
 
 def _create_products(rng: random.Random, count: int) -> list[Product]:

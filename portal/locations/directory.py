@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app
 
@@ -30,6 +31,8 @@ class LocationInfo:
     active: bool
     latitude: float | None
     longitude: float | None
+    daily_capacity: int | None = None
+    shipment_cost: Decimal | None = None
 
 
 _lock = threading.Lock()
@@ -49,7 +52,8 @@ def location_directory() -> dict[int, LocationInfo]:
         return _cache["by_id"]
     rows = Location.select(Location.id, Location.code, Location.kind, Location.country,
                            Location.postcode, Location.priority, Location.active,
-                           Location.latitude, Location.longitude).tuples()
+                           Location.latitude, Location.longitude, Location.daily_capacity,
+                           Location.shipment_cost).tuples()
     by_id = {row[0]: LocationInfo(*row) for row in rows}
     with _lock:
         _cache.update(at=now, database=current, by_id=by_id)

@@ -27,7 +27,8 @@ class Location(BaseModel):
     click_collect = pw.BooleanField(default=False)
     locker_pickup = pw.BooleanField(default=False)
     accepts_returns = pw.BooleanField(default=False)
-    daily_capacity = pw.IntegerField(null=True)
+    daily_capacity = pw.IntegerField(null=True)  # fulfilments per day; None = no limit
+    shipment_cost = pw.DecimalField(max_digits=8, decimal_places=2, null=True)  # for sourcing
     priority = pw.IntegerField(default=100)
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField(default=utcnow)

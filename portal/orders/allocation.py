@@ -1,10 +1,6 @@
-"""Where an order's stock comes from, until the rule engine (issue #5 of the backlog,
-sourcing) replaces it: one location that has everything, nearest first; otherwise the
-fewest locations, nearest first.
-
-"Nearest" is by distance from the pickup store for Click & Collect and store orders,
-else by shared postcode digits with the destination, then location priority.
-"""
+"""Stock that can be promised to an order: sellable units per location (after safety
+stock and channel buffers) and the allocations a plan is made of. The sourcing engine
+(``portal/sourcing``) decides where; ``chosen_plan`` takes a person's choice instead."""
 
 from __future__ import annotations
 
@@ -16,10 +12,8 @@ from portal.inventory.availability import (
     CHANNEL_KINDS,
     STOCK_ROWS_SQL,
     channel_buffers,
-    postcode_affinity,
 )
 from portal.locations.directory import location_directory
-from portal.locations.services import distance_km
 
 
 @dataclass(frozen=True)
@@ -44,48 +38,6 @@ def sellable_units(product_ids: list[int], channel: str) -> dict[int, dict[int, 
             if on_hand - reserved - safety - buffer > 0:
                 stock[location_id][product_id] = (on_hand - reserved - safety - buffer, buffer)
     return stock
-
-
-def _rank(location_ids, origin, postcode: str):
-    """Location ids nearest first (see the module docstring)."""
-    directory = location_directory()
-
-    def key(location_id):
-        place = directory[location_id]
-        if origin is not None and origin.latitude is not None:
-            km = (distance_km(origin.latitude, origin.longitude, place.latitude,
-                              place.longitude) if place.latitude is not None else 1e9)
-            return (km, place.priority, place.code)
-        return (-postcode_affinity(postcode, place.postcode), place.priority, place.code)
-
-    return sorted(location_ids, key=key)
-
-
-def plan_allocation(wanted: dict[int, int], *, channel: str, origin=None, postcode: str = "",
-                    exclude: frozenset[int] = frozenset()) -> list[Allocation] | None:
-    """Allocations covering ``wanted`` (product id → units), or None when the pool
-    cannot cover it."""
-    stock = sellable_units(list(wanted), channel)
-    candidates = [loc for loc in stock if loc not in exclude]
-    ranked = _rank(candidates, origin, postcode)
-    for location_id in ranked:  # one parcel if any single place has everything
-        here = stock[location_id]
-        if all(here.get(p, (0, 0))[0] >= qty for p, qty in wanted.items()):
-            return [Allocation(p, location_id, qty, here[p][1]) for p, qty in wanted.items()]
-    allocations = []
-    for product_id, quantity in wanted.items():  # else fill each product nearest first
-        missing = quantity
-        for location_id in ranked:
-            units, buffer = stock[location_id].get(product_id, (0, 0))
-            take = min(units, missing)
-            if take > 0:
-                allocations.append(Allocation(product_id, location_id, take, buffer))
-                missing -= take
-            if missing == 0:
-                break
-        if missing:
-            return None
-    return allocations
 
 
 def chosen_plan(wanted: dict[int, int], sources: dict[int, int], *, channel: str

@@ -19,3 +19,12 @@ DELIVERY_LABELS = {
     "locker": _l("Parcel locker"),
     "carry_out": _l("Taken along"),
 }
+
+# Timeline entries that are not status changes.
+EVENT_LABELS = {
+    "refund": _l("Refund"),
+    "refund_failed": _l("Refund failed"),
+    "fulfilment_rejected": _l("A location could not fulfil"),
+    "resourced": _l("Sourced again"),
+    "needs_attention": _l("Needs attention"),
+}

@@ -38,6 +38,7 @@ class Order(BaseModel):
     created_at = pw.DateTimeField(default=utcnow, index=True)
     updated_at = pw.DateTimeField(default=utcnow)
     reserved_until = pw.DateTimeField(null=True, index=True)  # unpaid orders release then
+    attention = pw.CharField(max_length=200, default="")  # why no rule could source it
 
     class Meta:
         table_name = "sales_order"  # "order" is a reserved word in SQL

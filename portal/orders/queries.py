@@ -9,7 +9,7 @@ from peewee import fn
 
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
-from portal.orders.status import OrderStatus
+from portal.orders.status import OrderStatus, ReservationStatus
 
 
 def visible_orders(user):
@@ -31,10 +31,13 @@ def _involving(location_id: int):
 
 def search_orders(user, text: str = "", status: str = "", channel: str = "",
                   day_from: date | None = None, day_to: date | None = None,
-                  location: str = ""):
+                  location: str = "", attention: bool = False):
     """Visible orders matching a number, e-mail or name, newest first; ``location`` (a
-    code) keeps those taken in, picked up at or served from that location."""
+    code) keeps those taken in, picked up at or served from that location;
+    ``attention`` those no sourcing rule could place (the "needs attention" queue)."""
     query = visible_orders(user)
+    if attention:
+        query = query.where(Order.attention != "")
     if location:
         place = Location.get_or_none(Location.code == location.upper())
         query = query.where(_involving(place.id) if place else Order.id.is_null())
@@ -73,7 +76,9 @@ def order_details(order: Order) -> dict:
 def status_counts(user) -> dict[str, int]:
     rows = (visible_orders(user).select(Order.status, fn.COUNT(Order.id).alias("n"))
             .group_by(Order.status))
-    return {row.status: row.n for row in rows}
+    counts = {row.status: row.n for row in rows}
+    counts["attention"] = visible_orders(user).where(Order.attention != "").count()
+    return counts
 
 
 def location_choices(user) -> list[Location]:
@@ -82,3 +87,36 @@ def location_choices(user) -> list[Location]:
         return []
     return list(Location.select(Location.code, Location.name)
                 .where(Location.active == True).order_by(Location.code))  # noqa: E712
+
+
+def fulfilment_parts(order: Order, user) -> list[dict]:
+    """One part per location holding stock for the order, with what it holds and whether
+    ``user`` may report that it cannot fulfil it."""
+    parts: dict[int, dict] = {}
+    rows = (Reservation.select(Reservation, OrderLine, Location)
+            .join(OrderLine).switch(Reservation).join(Location)
+            .where(OrderLine.order == order, Reservation.status == ReservationStatus.ACTIVE)
+            .order_by(Location.code, OrderLine.line_no))
+    for reservation in rows:
+        part = parts.setdefault(reservation.location_id, {
+            "location": reservation.location, "articles": [],
+            "can_reject": can_reject_at(user, reservation.location)})
+        part["articles"].append((reservation.line.product.sku, reservation.quantity))
+    return list(parts.values())
+
+
+def can_reject_at(user, location: Location) -> bool:
+    """Managers and admins anywhere, an employee for their store, logistics staff for
+    every location that is not a store."""
+    if user.role in ("manager", "admin"):
+        return True
+    if user.role == "employee":
+        return user.home_store_id == location.id
+    return user.role == "logistics" and location.kind != "store"
+
+
+def sourcing_decisions(order: Order) -> list:
+    from portal.sourcing.models import SourcingDecision
+
+    return list(SourcingDecision.select().where(SourcingDecision.order == order)
+                .order_by(SourcingDecision.id))

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.db import transaction, utcnow
+from portal.db import db, is_sqlite, transaction, utcnow
 from portal.inventory.availability import CHANNEL_KINDS
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
@@ -27,7 +27,7 @@ from portal.inventory.status import Channel, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
 from portal.notifications.services import queue_status_message
-from portal.orders.allocation import chosen_plan, plan_allocation
+from portal.orders.allocation import chosen_plan
 from portal.orders.errors import IllegalTransition, OrderInvalid, OrderOutOfStock
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.status import (
@@ -37,6 +37,8 @@ from portal.orders.status import (
     ReservationStatus,
     can_transition,
 )
+from portal.sourcing.engine import OrderFacts
+from portal.sourcing.services import record_decision, source
 
 MAX_LINES = 100
 MAX_LINE_QUANTITY = 999
@@ -187,44 +189,122 @@ def place_order(request: NewOrder, actor=None) -> Order:
             return _create(request, resolved, plan, actor)
         except InsufficientStock as error:
             raise OrderOutOfStock(error.message, fields={"lines": error.message}) from error
-    origin = resolved["pickup"] or resolved["store"]
+    facts = order_facts(request, resolved, wanted)
     for _attempt in range(PLAN_ATTEMPTS):
-        plan = plan_allocation(wanted, channel=request.channel, origin=origin,
-                               postcode=request.ship_postcode)
-        if plan is None:
+        result = source(facts)  # the published sourcing rules decide
+        if result.plan is None:
             break
+        resolved["sourcing"] = result
         try:
-            return _create(request, resolved, plan, actor)
+            return _create(request, resolved, result.plan, actor)
         except InsufficientStock:
             continue  # someone else was faster: plan again on fresh stock
     raise OrderOutOfStock(str(_l("Not enough stock for this order.")),
                           fields={"lines": str(_l("Not enough stock"))})
 
 
+def order_facts(request: NewOrder, resolved: dict, wanted: dict[int, int]) -> OrderFacts:
+    """What the sourcing rules look at, from a validated request."""
+    products = [product for product, _quantity in resolved["prices"].values()]
+    return OrderFacts(
+        channel=request.channel, delivery_method=request.delivery_method,
+        country=request.ship_country if request.delivery_method in (
+            DeliveryMethod.HOME, DeliveryMethod.LOCKER) else _origin_country(resolved),
+        postcode=request.ship_postcode.strip(),
+        value=sum((p.price * q for p, q in resolved["prices"].values()), Decimal("0")),
+        wanted=wanted, tags={tag for p in products for tag in p.tag_list},
+        categories={p.category for p in products if p.category},
+        origin=resolved["pickup"] or resolved["store"])
+
+
+def _origin_country(resolved: dict) -> str:
+    origin = resolved["pickup"] or resolved["store"]
+    return origin.country if origin is not None else "DE"
+
+
 def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
     minutes = current_app.config.get("RESERVATION_MINUTES", 30)
+    total = sum(product.price * quantity for product, quantity in resolved["prices"].values())
+    # Rows are prepared before the transaction: on SQLite it holds the write lock.
+    order = Order(
+        tracking_token=secrets.token_urlsafe(24), channel=request.channel,
+        customer_name=request.customer_name.strip(),
+        customer_email=request.customer_email.strip().lower(),
+        customer_phone=request.customer_phone.strip(),
+        delivery_method=request.delivery_method, ship_name=request.ship_name.strip(),
+        ship_street=request.ship_street.strip(), ship_postcode=request.ship_postcode.strip(),
+        ship_city=request.ship_city.strip(), ship_country=request.ship_country,
+        pickup_location=resolved["pickup"], locker_id=request.locker_id.strip(),
+        store=resolved["store"], total=total, created_by_id=getattr(actor, "id", None),
+        reserved_until=utcnow() + timedelta(minutes=minutes))
+    lines = [OrderLine(line_no=index + 1, product=product, quantity=quantity,
+                       unit_price=product.price)
+             for index, (product, quantity) in sorted(resolved["prices"].items())]
     with transaction():
-        total = sum(product.price * quantity for product, quantity in
-                    resolved["prices"].values())
-        order = Order.create(
-            tracking_token=secrets.token_urlsafe(24), channel=request.channel,
-            customer_name=request.customer_name.strip(),
-            customer_email=request.customer_email.strip().lower(),
-            customer_phone=request.customer_phone.strip(),
-            delivery_method=request.delivery_method, ship_name=request.ship_name.strip(),
-            ship_street=request.ship_street.strip(), ship_postcode=request.ship_postcode.strip(),
-            ship_city=request.ship_city.strip(), ship_country=request.ship_country,
-            pickup_location=resolved["pickup"], locker_id=request.locker_id.strip(),
-            store=resolved["store"], total=total, created_by_id=getattr(actor, "id", None),
-            reserved_until=utcnow() + timedelta(minutes=minutes))
-        order.number = f"OMS-{order.created_at.year}-{order.id:06d}"
-        Order.update(number=order.number).where(Order.id == order.id).execute()
-        lines = [OrderLine.create(order=order, line_no=index + 1, product=product,
-                                  quantity=quantity, unit_price=product.price)
-                 for index, (product, quantity) in sorted(resolved["prices"].items())]
+        _insert_numbered(order)
+        for line in lines:
+            line.order = order
+        ids = dict(_insert(OrderLine, lines, returning='"line_no", "id"').fetchall())
+        for line in lines:  # by line number: RETURNING promises no row order
+            line.id = ids[line.line_no]
         _reserve(order, lines, plan, actor)
+        if resolved.get("sourcing") is not None:
+            record_decision(order, resolved["sourcing"])
         _event(order, "created", "", OrderStatus.PENDING_PAYMENT, actor)
     return order
+
+
+# INSERT texts by (database class, model, row count, returning): composed once per process
+# from the models, since peewee takes longer to compose an INSERT than the database takes
+# to run it, and on SQLite that time would be spent holding the write lock.
+_INSERTS: dict[tuple, tuple[str, list]] = {}
+
+
+def _insert(model, rows: list, returning: str = ""):
+    """INSERT model instances (every column but the id, defaults filled in) in one
+    statement; returns the cursor (None for no rows)."""
+    if not rows:
+        return None
+    key = (type(db.obj), model, len(rows), returning)
+    if key not in _INSERTS:
+        fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+        marks = "(" + ", ".join([db.param] * len(fields)) + ")"
+        # Names come from the models and every value is a parameter: nothing to inject.
+        _INSERTS[key] = (f'INSERT INTO "{model._meta.table_name}" ('  # noqa: S608
+                         + ", ".join(f'"{f.column_name}"' for f in fields) + ") VALUES "
+                         + ", ".join([marks] * len(rows))
+                         + (f" RETURNING {returning}" if returning else ""), fields)
+    sql, fields = _INSERTS[key]
+    return db.execute_sql(sql, [f.db_value(row.__data__.get(f.name))
+                                for row in rows for f in fields])
+
+
+def _insert_numbered(order: Order) -> None:
+    """INSERT the order together with its number ``OMS-<year>-<id:06d>``, so the number
+    costs no second UPDATE (on PostgreSQL that would write a new row version and an
+    entry in every index). The id comes from a one-row subquery that the number reuses:
+    the sequence on PostgreSQL; on SQLite the next rowid, which is what SQLite itself
+    would assign and stable because the write transaction holds the database lock."""
+    key = (type(db.obj), Order, "numbered")
+    if key not in _INSERTS:
+        fields = [f for f in Order._meta.sorted_fields if f.name not in ("id", "number")]
+        table = Order._meta.table_name
+        if is_sqlite():
+            seq = f'(SELECT IFNULL(MAX("id"), 0) + 1 AS id FROM "{table}")'  # noqa: S608
+            number = f"printf({db.param} || '%06d', seq.id)"
+        else:
+            seq = f"(SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id)"
+            number = (f"{db.param} || lpad(seq.id::text, greatest(6, length(seq.id::text)),"
+                      " '0')")
+        _INSERTS[key] = (f'INSERT INTO "{table}" ("id", "number", '  # noqa: S608
+                         + ", ".join(f'"{f.column_name}"' for f in fields)
+                         + f") SELECT seq.id, {number}, "
+                         + ", ".join([db.param] * len(fields))
+                         + f' FROM {seq} AS seq RETURNING "id", "number"', fields)
+    sql, fields = _INSERTS[key]
+    order.id, order.number = db.execute_sql(sql, [
+        f"OMS-{order.created_at.year}-",
+        *(f.db_value(order.__data__.get(f.name)) for f in fields)]).fetchone()
 
 
 def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
@@ -240,17 +320,17 @@ def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
             if line.product_id != allocation.product_id or not open_units[line.id] or not left:
                 continue
             take = min(left, open_units[line.id])
-            rows.append({"line": line.id, "location": allocation.location_id, "quantity": take,
-                         "created_at": order.created_at})
+            rows.append(Reservation(line=line.id, location=allocation.location_id,
+                                    quantity=take, created_at=order.created_at))
             open_units[line.id] -= take
             left -= take
-    Reservation.insert_many(rows).execute()
+    _insert(Reservation, rows)
 
 
 def _event(order: Order, kind: str, from_status: str, to_status: str, actor,
            note: str = "") -> None:
-    OrderEvent.create(order=order, kind=kind, from_status=from_status, to_status=to_status,
-                      actor=_actor_label(actor), note=note)
+    _insert(OrderEvent, [OrderEvent(order=order, kind=kind, from_status=from_status,
+                                    to_status=to_status, actor=_actor_label(actor), note=note)])
 
 
 def transition_order(order: Order, target: str, actor=None, note: str = "") -> Order:

@@ -11,9 +11,11 @@ from flask_login import current_user, login_required
 
 from portal.errors import DomainError
 from portal.htmx import wants_fragment
+from portal.locations.models import Location
 from portal.orders import queries
-from portal.orders.queries import location_choices
 from portal.orders.models import Order
+from portal.orders.queries import location_choices
+from portal.orders.resourcing import reject_fulfilment
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
 from portal.payments import labels as payment_labels
@@ -38,7 +40,8 @@ def index():
     args = request.args
     filters = {"text": args.get("q", "").strip()[:80], "status": args.get("status", ""),
                "channel": args.get("channel", ""), "day_from": _day(args.get("from")),
-               "day_to": _day(args.get("to")), "location": args.get("location", "")[:16]}
+               "day_to": _day(args.get("to")), "location": args.get("location", "")[:16],
+               "attention": args.get("attention") == "1"}
     page = paginate(queries.search_orders(current_user, **filters), per_page=30)
     context = {"page": page, "filters": filters, "locations": location_choices(current_user),
                "counts": queries.status_counts(current_user)}
@@ -66,6 +69,9 @@ def detail(number: str):
                            payments=payments, payment_labels=payment_labels,
                            provider_labels=payment_labels.provider_labels(),
                            to_refund=sum(view.refundable for view in payments),
+                           parts=queries.fulfilment_parts(order, current_user)
+                           if order.status in HOLDS_STOCK else [],
+                           decisions=queries.sourcing_decisions(order),
                            **queries.order_details(order))
 
 
@@ -113,3 +119,25 @@ def track(token: str):
     if order is None:
         abort(404)
     return render_template("orders/tracking.html", order=order)
+
+
+@bp.post("/<number>/fulfilments/<code>/reject")
+@login_required
+def reject(number: str, code: str):
+    """A location cannot fulfil its part: release it and source the units again."""
+    order = _visible(number)
+    location = Location.get_or_none(Location.code == code.upper())
+    if location is None or not queries.can_reject_at(current_user, location):
+        abort(404 if location is None else 403)
+    try:
+        order = reject_fulfilment(order, location, current_user,
+                                  request.form.get("reason", "")[:160])
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        if order.attention:
+            flash(order.attention, "error")
+        else:
+            flash(_("%(location)s's part was sourced again.", location=location.code),
+                  "success")
+    return redirect(url_for(".detail", number=number))

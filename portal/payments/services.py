@@ -34,10 +34,9 @@ def _open_payment(order: Order, provider: str, method: str) -> Payment:
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise PaymentInvalid(str(_l("This order does not wait for a payment.")),
                              code="not_payable", status=409)
-    with transaction():
-        return Payment.create(order=order, provider=provider, method=method,
-                              amount=order.total, currency=order.currency,
-                              token=secrets.token_urlsafe(24))
+    # One INSERT: atomic on its own, and it joins the caller's transaction if there is one.
+    return Payment.create(order=order, provider=provider, method=method, amount=order.total,
+                          currency=order.currency, token=secrets.token_urlsafe(24))
 
 
 def start_payment(order: Order, provider: str, method: str = "card") -> Payment:
@@ -52,9 +51,12 @@ def start_payment(order: Order, provider: str, method: str = "card") -> Payment:
         _set_status(payment, PaymentStatus.FAILED)
         raise
     action = json.dumps(started.next_action) if started.next_action else ""
-    Payment.update(provider_reference=started.reference[:120], customer_action=action,
-                   updated_at=utcnow()).where(Payment.id == payment.id).execute()
-    return Payment.get_by_id(payment.id)
+    if started.reference or action:  # the sandbox says nothing: no write, no re-read
+        payment.provider_reference, payment.customer_action = started.reference[:120], action
+        payment.updated_at = utcnow()
+        Payment.update(provider_reference=payment.provider_reference, customer_action=action,
+                       updated_at=payment.updated_at).where(Payment.id == payment.id).execute()
+    return payment
 
 
 def start_order_payment(order: Order, provider: str, actor=None) -> Payment:

@@ -1,21 +1,27 @@
-"""``python -m tests.bench``: every benchmark on SQLite, and on PostgreSQL when
+"""``python -m tests.bench [NAME ...]``: every benchmark (or only the named ones:
+``portal``, ``inventory``, ``orders``) on SQLite, and on PostgreSQL when
 BENCH_DATABASE_URL names one (``make bench`` sets it to the local test server)."""
 
 from __future__ import annotations
 
 import os
+import sys
 
 from tests.bench import bench_inventory, bench_orders, bench_portal
 
-SUITES = (bench_portal, bench_inventory, bench_orders)
+SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_orders}
 
 
-def main() -> None:
-    for suite in SUITES:
+def main(names: list[str]) -> None:
+    unknown = [name for name in names if name not in SUITES]
+    if unknown:
+        sys.exit(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    for name in names or SUITES:
+        suite = SUITES[name]
         suite.run()
         if url := os.environ.get("BENCH_DATABASE_URL"):
             suite.run(url)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -16,11 +16,11 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
     "employee": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "My store"],
-    "logistics": ["Dashboard", "Orders", "Stock", "Ledger", "Locations"],
-    "manager": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
-                "Audit log"],
-    "admin": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Import / export",
-              "Users", "API keys", "Audit log", "Outbox"],
+    "logistics": ["Dashboard", "Orders", "Stock", "Ledger", "Locations", "Suppliers"],
+    "manager": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Suppliers",
+                "Import / export", "Sourcing rules", "Audit log"],
+    "admin": ["Dashboard", "Sell", "Orders", "Stock", "Ledger", "Locations", "Suppliers",
+              "Import / export", "Sourcing rules", "Users", "API keys", "Audit log", "Outbox"],
 }
 DASHBOARD_HEADING = {
     "employee": "Berlin Mitte",

@@ -1,0 +1,119 @@
+"""A location cannot fulfil its part of an order (a store clerk's "cannot fulfil", a
+WMS rejection): its reservations are released and the published rules source the
+units again, excluding every location that rejected this order before. When no rule
+can, the order is marked as needing attention (it stays paid and visible in the
+queue) instead of failing or waiting silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask_babel import lazy_gettext as _l
+
+from portal.db import transaction
+from portal.errors import DomainError
+from portal.inventory.errors import InsufficientStock
+from portal.inventory.services import Change, apply_changes
+from portal.inventory.status import MovementKind
+from portal.locations.models import Location
+from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
+from portal.orders.services import _actor_label
+from portal.orders.status import HOLDS_STOCK, ReservationStatus
+from portal.sourcing.facts import facts_for_order
+from portal.sourcing.services import record_decision, source
+
+REJECTED = "fulfilment_rejected"
+ATTEMPTS = 4
+
+
+class CannotReject(DomainError):
+    status = 409
+
+
+def rejected_locations(order: Order) -> set[str]:
+    """Codes of the locations that rejected this order before."""
+    return {event.note.split(":", 1)[0] for event in
+            OrderEvent.select(OrderEvent.note).where(OrderEvent.order == order,
+                                                     OrderEvent.kind == REJECTED)}
+
+
+def reject_fulfilment(order: Order, location: Location, actor, reason: str = "") -> Order:
+    """Release what ``location`` holds for ``order`` and source it again elsewhere."""
+    order = Order.get_by_id(order.id)
+    if order.status not in HOLDS_STOCK:
+        raise CannotReject(str(_l("Order %(number)s no longer waits for stock.",
+                                  number=order.number)))
+    reason = reason.strip()[:160]
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction():
+                return _reject(order, location, actor, reason)
+        except InsufficientStock:
+            continue  # the new plan lost a race: plan again on fresh stock
+    raise CannotReject(str(_l("Stock kept changing while re-sourcing; try again.")))
+
+
+def _reject(order: Order, location: Location, actor, reason: str) -> Order:
+    held = list(Reservation.select(Reservation, OrderLine).join(OrderLine)
+                .where(OrderLine.order == order, Reservation.location == location,
+                       Reservation.status == ReservationStatus.ACTIVE)
+                .order_by(Reservation.id))
+    if not held:
+        raise CannotReject(str(_l("%(location)s holds nothing for order %(number)s.",
+                                  location=location.code, number=order.number)))
+    released = (Reservation.update(status=ReservationStatus.RELEASED)
+                .where(Reservation.id.in_([r.id for r in held]),
+                       Reservation.status == ReservationStatus.ACTIVE).execute())
+    if released != len(held):
+        raise CannotReject(str(_l("The order changed meanwhile; reload it.")))
+    apply_changes([Change(r.line.product_id, r.location_id, MovementKind.RELEASE,
+                          reserved=-r.quantity, reference=order.number) for r in held], actor)
+    OrderEvent.create(order=order, kind=REJECTED, actor=_actor_label(actor),
+                      note=f"{location.code}: {reason}" if reason else location.code)
+    missing: dict[int, int] = defaultdict(int)
+    for reservation in held:
+        missing[reservation.line.product_id] += reservation.quantity
+    excluded = rejected_locations(order)  # this rejection included
+    exclude = frozenset(location_id for (location_id,) in Location.select(Location.id)
+                        .where(Location.code.in_(sorted(excluded))).tuples())
+    result = source(facts_for_order(order, dict(missing), exclude))
+    record_decision(order, result, reason=f"rejected by {location.code}"[:40])
+    if result.plan is None:
+        note = str(_l("No rule can source the units %(location)s rejected.",
+                      location=location.code))
+        Order.update(attention=note[:200]).where(Order.id == order.id).execute()
+        OrderEvent.create(order=order, kind="needs_attention", actor=_actor_label(actor),
+                          note=note)
+        return Order.get_by_id(order.id)
+    _reserve_again(order, held, result.plan, actor)
+    Order.update(attention="").where(Order.id == order.id).execute()
+    codes = sorted({Location.get_by_id(a.location_id).code for a in result.plan})
+    OrderEvent.create(order=order, kind="resourced", actor=_actor_label(actor),
+                      note=f"{result.rule_name}: {', '.join(codes)}")
+    return Order.get_by_id(order.id)
+
+
+def _reserve_again(order: Order, held: list[Reservation], plan, actor) -> None:
+    """Reserve the new plan and tie its units to the lines that lost them."""
+    apply_changes([Change(a.product_id, a.location_id, MovementKind.RESERVATION,
+                          reserved=a.quantity, need_available=a.quantity + a.buffer,
+                          reference=order.number) for a in plan], actor)
+    open_units: dict[int, int] = defaultdict(int)
+    product_of: dict[int, int] = {}
+    for reservation in held:
+        open_units[reservation.line_id] += reservation.quantity
+        product_of[reservation.line_id] = reservation.line.product_id
+    rows = []
+    for allocation in plan:
+        left = allocation.quantity
+        for line_id in sorted(open_units):
+            if product_of[line_id] != allocation.product_id or not left:
+                continue
+            take = min(left, open_units[line_id])
+            if take:
+                rows.append({"line": line_id, "location": allocation.location_id,
+                             "quantity": take})
+                open_units[line_id] -= take
+                left -= take
+    Reservation.insert_many(rows).execute()
