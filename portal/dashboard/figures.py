@@ -10,6 +10,7 @@ from portal.auth.roles import Role
 from portal.inventory import queries as stock
 from portal.locations import services as locations
 from portal.locations.status import LocationKind
+from portal.orders.models import Order
 
 
 def employee_figures(user: User) -> dict:
@@ -40,6 +41,7 @@ def manager_figures(user: User) -> dict:
         "pool": stock.stock_summary(),
         "stores_out": list(stock.out_of_stock_by_store(limit=8)),
         "late_incoming": stock.late_incoming_count(),
+        "needs_attention": Order.select().where(Order.attention != "").count(),
     }
 
 

@@ -146,6 +146,8 @@ def _refusal(change: Change) -> StockError:
 
 def apply_changes(changes: list[Change], user=None) -> None:
     """Apply several changes all or nothing, rows in a fixed order (no deadlocks)."""
+    if not changes:
+        return
     ordered = sorted(changes, key=lambda c: (c.product_id, c.location_id))
     with transaction():
         for change in ordered:

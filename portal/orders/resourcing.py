@@ -71,22 +71,61 @@ def _reject(order: Order, location: Location, actor, reason: str) -> Order:
                           reserved=-r.quantity, reference=order.number) for r in held], actor)
     OrderEvent.create(order=order, kind=REJECTED, actor=_actor_label(actor),
                       note=f"{location.code}: {reason}" if reason else location.code)
+    return _source_open_units(order, actor, f"rejected by {location.code}",
+                              str(_l("No rule can source the units %(location)s rejected.",
+                                     location=location.code)))
+
+
+def source_again(order: Order, actor) -> Order:
+    """Run the published rules again for every unit of the order that no location holds
+    (an order in the "needs attention" queue, e.g. after the rules were changed)."""
+    order = Order.get_by_id(order.id)
+    if order.status not in HOLDS_STOCK:
+        raise CannotReject(str(_l("Order %(number)s no longer waits for stock.",
+                                  number=order.number)))
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction():
+                if not _open_units(order):
+                    raise CannotReject(str(_l("Every unit of order %(number)s is placed.",
+                                              number=order.number)))
+                return _source_open_units(order, actor, "sourced again",
+                                          str(_l("No sourcing rule can fulfil this order.")))
+        except InsufficientStock:
+            continue
+    raise CannotReject(str(_l("Stock kept changing while re-sourcing; try again.")))
+
+
+def _open_units(order: Order) -> dict[int, tuple[int, int]]:
+    """Order line id → (product id, units no active reservation covers)."""
+    lines = {line.id: [line.product_id, line.quantity] for line in
+             OrderLine.select().where(OrderLine.order == order)}
+    for line_id, quantity in (Reservation.select(Reservation.line, Reservation.quantity)
+                              .where(Reservation.line.in_(list(lines)),
+                                     Reservation.status == ReservationStatus.ACTIVE)
+                              .tuples()):
+        lines[line_id][1] -= quantity
+    return {line_id: (product, left) for line_id, (product, left) in lines.items() if left}
+
+
+def _source_open_units(order: Order, actor, reason: str, failure: str) -> Order:
+    """Source what no location holds, excluding every location that rejected the order;
+    mark the order for attention when no rule can (inside the caller's transaction)."""
+    open_units = _open_units(order)
     missing: dict[int, int] = defaultdict(int)
-    for reservation in held:
-        missing[reservation.line.product_id] += reservation.quantity
-    excluded = rejected_locations(order)  # this rejection included
+    for product_id, units in open_units.values():
+        missing[product_id] += units
+    excluded = rejected_locations(order)
     exclude = frozenset(location_id for (location_id,) in Location.select(Location.id)
                         .where(Location.code.in_(sorted(excluded))).tuples())
     result = source(facts_for_order(order, dict(missing), exclude))
-    record_decision(order, result, reason=f"rejected by {location.code}"[:40])
+    record_decision(order, result, reason=reason[:40])
     if result.plan is None:
-        note = str(_l("No rule can source the units %(location)s rejected.",
-                      location=location.code))
-        Order.update(attention=note[:200]).where(Order.id == order.id).execute()
+        Order.update(attention=failure[:200]).where(Order.id == order.id).execute()
         OrderEvent.create(order=order, kind="needs_attention", actor=_actor_label(actor),
-                          note=note)
+                          note=failure)
         return Order.get_by_id(order.id)
-    _reserve_again(order, held, result.plan, actor)
+    _reserve_open_units(order, open_units, result.plan, actor)
     Order.update(attention="").where(Order.id == order.id).execute()
     codes = sorted({Location.get_by_id(a.location_id).code for a in result.plan})
     OrderEvent.create(order=order, kind="resourced", actor=_actor_label(actor),
@@ -94,26 +133,23 @@ def _reject(order: Order, location: Location, actor, reason: str) -> Order:
     return Order.get_by_id(order.id)
 
 
-def _reserve_again(order: Order, held: list[Reservation], plan, actor) -> None:
-    """Reserve the new plan and tie its units to the lines that lost them."""
+def _reserve_open_units(order: Order, open_units: dict[int, tuple[int, int]], plan,
+                        actor) -> None:
+    """Reserve the plan and tie its units to the lines that miss them."""
     apply_changes([Change(a.product_id, a.location_id, MovementKind.RESERVATION,
                           reserved=a.quantity, need_available=a.quantity + a.buffer,
                           reference=order.number) for a in plan], actor)
-    open_units: dict[int, int] = defaultdict(int)
-    product_of: dict[int, int] = {}
-    for reservation in held:
-        open_units[reservation.line_id] += reservation.quantity
-        product_of[reservation.line_id] = reservation.line.product_id
+    left_per_line = {line_id: units for line_id, (_product, units) in open_units.items()}
     rows = []
     for allocation in plan:
         left = allocation.quantity
         for line_id in sorted(open_units):
-            if product_of[line_id] != allocation.product_id or not left:
+            if open_units[line_id][0] != allocation.product_id or not left:
                 continue
-            take = min(left, open_units[line_id])
+            take = min(left, left_per_line[line_id])
             if take:
                 rows.append({"line": line_id, "location": allocation.location_id,
                              "quantity": take})
-                open_units[line_id] -= take
+                left_per_line[line_id] -= take
                 left -= take
     Reservation.insert_many(rows).execute()

@@ -27,7 +27,7 @@ from portal.inventory.status import Channel, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
 from portal.notifications.services import queue_status_message
-from portal.orders.allocation import chosen_plan
+from portal.orders.allocation import chosen_plan, sellable_units
 from portal.orders.errors import IllegalTransition, OrderInvalid, OrderOutOfStock
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.status import (
@@ -199,8 +199,32 @@ def place_order(request: NewOrder, actor=None) -> Order:
             return _create(request, resolved, result.plan, actor)
         except InsufficientStock:
             continue  # someone else was faster: plan again on fresh stock
+    if result.plan is None and _pool_has(wanted, request.channel):
+        return _create_for_attention(request, resolved, result, actor)
     raise OrderOutOfStock(str(_l("Not enough stock for this order.")),
                           fields={"lines": str(_l("Not enough stock"))})
+
+
+def _pool_has(wanted: dict[int, int], channel: str) -> bool:
+    """Whether the channel's locations together have every wanted unit right now."""
+    have: dict[int, int] = defaultdict(int)
+    for units in sellable_units(list(wanted), channel).values():
+        for product_id, (sellable, _buffer) in units.items():
+            have[product_id] += sellable
+    return all(have[product_id] >= need for product_id, need in wanted.items())
+
+
+def _create_for_attention(request: NewOrder, resolved: dict, result, actor) -> Order:
+    """The stock exists but no rule may use it: take the order without reserving and put
+    it in the "needs attention" queue, where a manager sources it (or cancels it)."""
+    resolved["sourcing"] = result
+    note = str(_l("No sourcing rule can fulfil this order."))
+    with transaction():
+        order = _create(request, resolved, [], actor)
+        Order.update(attention=note).where(Order.id == order.id).execute()
+        _event(order, "needs_attention", "", "", actor, note)
+    order.attention = note
+    return order
 
 
 def order_facts(request: NewOrder, resolved: dict, wanted: dict[int, int]) -> OrderFacts:

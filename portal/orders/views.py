@@ -15,7 +15,7 @@ from portal.locations.models import Location
 from portal.orders import queries
 from portal.orders.models import Order
 from portal.orders.queries import location_choices
-from portal.orders.resourcing import reject_fulfilment
+from portal.orders.resourcing import reject_fulfilment, source_again
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
 from portal.payments import labels as payment_labels
@@ -140,4 +140,23 @@ def reject(number: str, code: str):
         else:
             flash(_("%(location)s's part was sourced again.", location=location.code),
                   "success")
+    return redirect(url_for(".detail", number=number))
+
+
+@bp.post("/<number>/source-again")
+@login_required
+def source_again_view(number: str):
+    """Managers run the published rules again for an order that needs attention."""
+    order = _visible(number)
+    if current_user.role not in ("manager", "admin"):
+        abort(403)
+    try:
+        order = source_again(order, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        if order.attention:
+            flash(order.attention, "error")
+        else:
+            flash(_("Order %(number)s is sourced.", number=number), "success")
     return redirect(url_for(".detail", number=number))

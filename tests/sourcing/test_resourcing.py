@@ -8,10 +8,12 @@ import pytest
 from portal.inventory import services as stock
 from portal.inventory.ledger import check_levels
 from portal.inventory.models import StockLevel
+from portal.orders.errors import OrderOutOfStock
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.resourcing import CannotReject, reject_fulfilment
 from portal.orders.services import cancel_order, place_order
 from portal.sourcing.models import SourcingDecision
+from portal.sourcing.services import publish_new_version
 from tests.conftest import csrf_token, csrf_token_from, login
 from tests.inventory.conftest import make_product
 from tests.orders.test_place_order import web_order
@@ -134,3 +136,35 @@ def test_the_order_page_explains_the_sourcing_decision(as_role, shelf):
     section = page.split('id="sourcing"', 1)[1]
     assert "Nearest with the fewest parcels" in section and "built-in rules" in section
     assert "BER" in section and "HAM" in section  # the locations it weighed
+
+
+def test_an_order_no_rule_may_place_waits_in_the_queue_until_sourced_again(
+        as_role, shelf, stores, users):
+    publish_new_version([{"name": "Warehouse only", "pool": {"kinds": ["warehouse"]}}],
+                        users["manager"])
+
+    order = place_order(web_order(("SNK-1", 1)))  # only stores have it
+
+    assert order.attention == "No sourcing rule can fulfil this order."
+    assert Reservation.select().count() == 0 and reserved(shelf, stores["BER"]) == 0
+    decision = SourcingDecision.get(SourcingDecision.order == order)
+    assert decision.rule_name == "" and decision.trace_entries[0]["outcome"] == "no_plan"
+
+    publish_new_version([{"name": "Stores too", "pool": {"kinds": ["store", "warehouse"]}}],
+                        users["manager"])
+    manager = as_role("manager")
+    page = manager.get(f"/orders/{order.number}").get_data(as_text=True)
+    response = manager.post(f"/orders/{order.number}/source-again",
+                            data={"csrf_token": csrf_token_from(page)})
+
+    assert response.status_code == 302
+    assert Order.get_by_id(order.id).attention == ""
+    assert Reservation.get().location_id == stores["BER"].id
+    assert check_levels() == []
+
+
+def test_an_order_nobody_has_stock_for_is_refused(ctx, shelf):
+    with pytest.raises(OrderOutOfStock):
+        place_order(web_order(("SNK-1", 4)))  # 3 in all
+
+    assert Order.select().count() == 0
