@@ -90,6 +90,7 @@ class IncomingStock(BaseModel):
     source = pw.CharField(max_length=16)
     reference = pw.CharField(max_length=80, default="")
     status = pw.CharField(max_length=12, default=IncomingStatus.OPEN.value, index=True)
+    promised = pw.IntegerField(default=0)  # units promised to orders (never above quantity)
     created_at = pw.DateTimeField(default=utcnow)
 
     class Meta:

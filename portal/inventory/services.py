@@ -288,3 +288,7 @@ def receive_incoming(incoming: IncomingStock, *, quantity: int | None = None,
         _apply(Change(current.product_id, current.location_id, MovementKind.RECEIPT,
                       on_hand=received, reference=current.reference,
                       reason=f"incoming #{current.id}"), user)
+        # Units promised to orders from this delivery are theirs now: shelf reservations.
+        from portal.orders.promises import keep_promises  # orders build on inventory
+
+        keep_promises(current, received, user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from portal.db import db
 from portal.inventory.availability import (
@@ -22,6 +23,8 @@ class Allocation:
     location_id: int
     quantity: int
     buffer: int  # the channel's buffer at that location, kept free when reserving
+    incoming_id: int | None = None  # units promised from this delivery, not on the shelf
+    expected_on: date | None = None
 
 
 def sellable_units(product_ids: list[int], channel: str) -> dict[int, dict[int, tuple[int, int]]]:

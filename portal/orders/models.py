@@ -5,7 +5,7 @@ from __future__ import annotations
 import peewee as pw
 
 from portal.db import BaseModel, utcnow
-from portal.inventory.models import Product
+from portal.inventory.models import IncomingStock, Product
 from portal.locations.models import Location
 from portal.orders.status import OrderStatus, ReservationStatus
 
@@ -63,6 +63,8 @@ class Reservation(BaseModel):
     quantity = pw.IntegerField(constraints=[pw.Check("quantity > 0")])
     status = pw.CharField(max_length=12, default=ReservationStatus.ACTIVE.value, index=True)
     created_at = pw.DateTimeField(default=utcnow)
+    # A promised reservation waits for this delivery; on receipt it becomes active.
+    incoming = pw.ForeignKeyField(IncomingStock, null=True, on_delete="SET NULL", index=True)
 
 
 class OrderEvent(BaseModel):

@@ -95,13 +95,16 @@ def fulfilment_parts(order: Order, user) -> list[dict]:
     parts: dict[int, dict] = {}
     rows = (Reservation.select(Reservation, OrderLine, Location)
             .join(OrderLine).switch(Reservation).join(Location)
-            .where(OrderLine.order == order, Reservation.status == ReservationStatus.ACTIVE)
+            .where(OrderLine.order == order,
+                   Reservation.status.in_([ReservationStatus.ACTIVE,
+                                           ReservationStatus.PROMISED]))
             .order_by(Location.code, OrderLine.line_no))
     for reservation in rows:
         part = parts.setdefault(reservation.location_id, {
             "location": reservation.location, "articles": [],
             "can_reject": can_reject_at(user, reservation.location)})
-        part["articles"].append((reservation.line.product.sku, reservation.quantity))
+        due = reservation.incoming.expected_on if reservation.status == "promised" else None
+        part["articles"].append((reservation.line.product.sku, reservation.quantity, due))
     return list(parts.values())
 
 

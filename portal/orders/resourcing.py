@@ -18,6 +18,7 @@ from portal.inventory.services import Change, apply_changes
 from portal.inventory.status import MovementKind
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
+from portal.orders.promises import promise, release_promises, tie_to_lines
 from portal.orders.services import _actor_label
 from portal.orders.status import HOLDS_STOCK, ReservationStatus
 from portal.sourcing.facts import facts_for_order
@@ -57,18 +58,22 @@ def reject_fulfilment(order: Order, location: Location, actor, reason: str = "")
 def _reject(order: Order, location: Location, actor, reason: str) -> Order:
     held = list(Reservation.select(Reservation, OrderLine).join(OrderLine)
                 .where(OrderLine.order == order, Reservation.location == location,
-                       Reservation.status == ReservationStatus.ACTIVE)
+                       Reservation.status.in_([ReservationStatus.ACTIVE,
+                                               ReservationStatus.PROMISED]))
                 .order_by(Reservation.id))
     if not held:
         raise CannotReject(str(_l("%(location)s holds nothing for order %(number)s.",
                                   location=location.code, number=order.number)))
+    active = [r for r in held if r.status == ReservationStatus.ACTIVE]
     released = (Reservation.update(status=ReservationStatus.RELEASED)
-                .where(Reservation.id.in_([r.id for r in held]),
+                .where(Reservation.id.in_([r.id for r in active]),
                        Reservation.status == ReservationStatus.ACTIVE).execute())
-    if released != len(held):
+    if released != len(active):
         raise CannotReject(str(_l("The order changed meanwhile; reload it.")))
     apply_changes([Change(r.line.product_id, r.location_id, MovementKind.RELEASE,
-                          reserved=-r.quantity, reference=order.number) for r in held], actor)
+                          reserved=-r.quantity, reference=order.number) for r in active],
+                  actor)
+    release_promises([r for r in held if r.status == ReservationStatus.PROMISED])
     OrderEvent.create(order=order, kind=REJECTED, actor=_actor_label(actor),
                       note=f"{location.code}: {reason}" if reason else location.code)
     return _source_open_units(order, actor, f"rejected by {location.code}",
@@ -102,7 +107,8 @@ def _open_units(order: Order) -> dict[int, tuple[int, int]]:
              OrderLine.select().where(OrderLine.order == order)}
     for line_id, quantity in (Reservation.select(Reservation.line, Reservation.quantity)
                               .where(Reservation.line.in_(list(lines)),
-                                     Reservation.status == ReservationStatus.ACTIVE)
+                                     Reservation.status.in_([ReservationStatus.ACTIVE,
+                                                             ReservationStatus.PROMISED]))
                               .tuples()):
         lines[line_id][1] -= quantity
     return {line_id: (product, left) for line_id, (product, left) in lines.items() if left}
@@ -135,21 +141,18 @@ def _source_open_units(order: Order, actor, reason: str, failure: str) -> Order:
 
 def _reserve_open_units(order: Order, open_units: dict[int, tuple[int, int]], plan,
                         actor) -> None:
-    """Reserve the plan and tie its units to the lines that miss them."""
+    """Reserve the plan (shelf units, and promises of incoming ones) for the lines that
+    miss units."""
+    shelf = [a for a in plan if a.incoming_id is None]
     apply_changes([Change(a.product_id, a.location_id, MovementKind.RESERVATION,
                           reserved=a.quantity, need_available=a.quantity + a.buffer,
-                          reference=order.number) for a in plan], actor)
-    left_per_line = {line_id: units for line_id, (_product, units) in open_units.items()}
-    rows = []
-    for allocation in plan:
-        left = allocation.quantity
-        for line_id in sorted(open_units):
-            if open_units[line_id][0] != allocation.product_id or not left:
-                continue
-            take = min(left, left_per_line[line_id])
-            if take:
-                rows.append({"line": line_id, "location": allocation.location_id,
-                             "quantity": take})
-                left_per_line[line_id] -= take
-                left -= take
-    Reservation.insert_many(rows).execute()
+                          reference=order.number) for a in shelf], actor)
+    rows = [{"line": line_id, "location": a.location_id, "quantity": units}
+            for line_id, a, units in tie_to_lines(shelf, open_units)]
+    if rows:
+        Reservation.insert_many(rows).execute()
+    left = dict(open_units)
+    for line_id, _allocation, units in tie_to_lines(shelf, open_units):
+        product, missing = left[line_id]
+        left[line_id] = (product, missing - units)
+    promise(plan, {k: v for k, v in left.items() if v[1]})

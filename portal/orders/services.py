@@ -30,6 +30,7 @@ from portal.notifications.services import queue_status_message
 from portal.orders.allocation import chosen_plan, sellable_units
 from portal.orders.errors import IllegalTransition, OrderInvalid, OrderOutOfStock
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
+from portal.orders.promises import promise, release_promises
 from portal.orders.status import (
     HOLDS_STOCK,
     DeliveryMethod,
@@ -332,7 +333,10 @@ def _insert_numbered(order: Order) -> None:
 
 
 def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
-    """Reserve every allocation (conditional UPDATEs) and tie the units to order lines."""
+    """Reserve every allocation (conditional UPDATEs) and tie the units to order lines;
+    units of incoming deliveries are promised (see ``promises.py``)."""
+    promised = [a for a in plan if a.incoming_id is not None]
+    plan = [a for a in plan if a.incoming_id is None]
     apply_changes([Change(a.product_id, a.location_id, MovementKind.RESERVATION,
                           reserved=a.quantity, need_available=a.quantity + a.buffer,
                           reference=order.number) for a in plan], actor)
@@ -349,6 +353,9 @@ def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
             open_units[line.id] -= take
             left -= take
     _insert(Reservation, rows)
+    if promised:
+        promise(promised, {line.id: (line.product_id, open_units[line.id]) for line in lines
+                           if open_units[line.id]}, order.created_at)
 
 
 def _event(order: Order, kind: str, from_status: str, to_status: str, actor,
@@ -389,16 +396,19 @@ def cancel_order(order: Order, actor=None, reason: str = "") -> Order:
 
 
 def release_reservations(order: Order, actor=None) -> int:
-    """Release every active reservation of ``order``; returns how many."""
-    active = list(Reservation.select(Reservation, OrderLine).join(OrderLine)
-                  .where(OrderLine.order == order,
-                         Reservation.status == ReservationStatus.ACTIVE))
-    if not active:
+    """Release every active or promised reservation of ``order``; returns how many."""
+    held = list(Reservation.select(Reservation, OrderLine).join(OrderLine)
+                .where(OrderLine.order == order,
+                       Reservation.status.in_([ReservationStatus.ACTIVE,
+                                               ReservationStatus.PROMISED])))
+    if not held:
         return 0
+    active = [r for r in held if r.status == ReservationStatus.ACTIVE]
     with transaction():
+        release_promises([r for r in held if r.status == ReservationStatus.PROMISED])
         apply_changes([Change(r.line.product_id, r.location_id, MovementKind.RELEASE,
                               reserved=-r.quantity, reference=order.number) for r in active],
                       actor)
         (Reservation.update(status=ReservationStatus.RELEASED)
          .where(Reservation.id.in_([r.id for r in active])).execute())
-    return len(active)
+    return len(held)

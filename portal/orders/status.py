@@ -29,6 +29,7 @@ class ReservationStatus(StrEnum):
     RELEASED = "released"
     SHIPPED = "shipped"
     HANDED_OVER = "handed_over"  # the customer took the units along at the counter
+    PROMISED = "promised"        # units of an incoming delivery, active once received
 
 
 S = OrderStatus

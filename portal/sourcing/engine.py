@@ -21,12 +21,14 @@ from flask_babel import to_utc
 from peewee import fn
 
 from portal.db import local_today
+from portal.inventory.availability import channel_buffers
 from portal.locations.directory import LocationInfo, location_directory
 from portal.locations.models import Location
 from portal.locations.services import distance_km
 from portal.locations.status import LocationKind
 from portal.orders.allocation import Allocation, sellable_units
 from portal.orders.models import OrderLine, Reservation
+from portal.sourcing.incoming import IncomingPool
 from portal.sourcing.rules import Condition, Rule
 
 UNKNOWN = 1e9          # sorts a missing distance, cost or capacity last
@@ -59,7 +61,9 @@ class SourcingResult:
 
     def plan_json(self, codes: dict[int, str]) -> list[dict]:
         return [{"location": codes.get(a.location_id, str(a.location_id)),
-                 "product_id": a.product_id, "quantity": a.quantity}
+                 "product_id": a.product_id, "quantity": a.quantity,
+                 **({"incoming_id": a.incoming_id, "expected_on": a.expected_on.isoformat()}
+                    if a.incoming_id else {})}
                 for a in self.plan or []]
 
 
@@ -148,22 +152,49 @@ class Engine:
         # location rows.
         all_places = [p for p in location_directory().values() if p.active]
         self.locations = {p.id: p for p in all_places}
-        point = destination_point(facts, all_places)
+        self._point = destination_point(facts, all_places)
         capped = [i for i in self.stock if self.locations.get(i) and
                   self.locations[i].daily_capacity is not None]
-        used = _fulfilments_today(capped) if capped else {}
-        self.places: dict[int, _Place] = {}
-        for location_id, units in self.stock.items():
-            place = self.locations.get(location_id)
-            if place is None:
-                continue
-            km = (distance_km(point[0], point[1], place.latitude, place.longitude)
-                  if point and place.latitude is not None else None)
-            remaining = (None if place.daily_capacity is None
-                         else place.daily_capacity - used.get(location_id, 0))
-            self.places[location_id] = _Place(place, units, km, remaining)
+        self._used = _fulfilments_today(capped) if capped else {}
+        self.places: dict[int, _Place] = {
+            location_id: self._place(location_id, units)
+            for location_id, units in self.stock.items() if location_id in self.locations}
         # supplier location id → ships to end customers (drop-ship); filled lazily
         self._suppliers = suppliers
+        self._incoming: IncomingPool | None = None
+
+    def _place(self, location_id: int, units: dict[int, tuple[int, int]]) -> _Place:
+        place, point = self.locations[location_id], self._point
+        km = (distance_km(point[0], point[1], place.latitude, place.longitude)
+              if point and place.latitude is not None else None)
+        if place.daily_capacity is not None and location_id not in self._used:
+            self._used.update(_fulfilments_today([location_id]) or {location_id: 0})
+        remaining = (None if place.daily_capacity is None
+                     else place.daily_capacity - self._used.get(location_id, 0))
+        return _Place(place, units, km, remaining)
+
+    def _places_for(self, rule: Rule) -> dict[int, _Place]:
+        """The places with their shelf units, plus, when the rule allows it, the free
+        units of deliveries expected within its days."""
+        days = rule.limits.incoming_days
+        if days is None:
+            return self.places
+        if self._incoming is None:
+            self._incoming = IncomingPool(list(self.facts.wanted))
+        expected = self._incoming.units(days)
+        if not expected:
+            return self.places
+        default, buffers = channel_buffers(self.facts.channel)
+        places = dict(self.places)
+        for location_id, products in expected.items():
+            if location_id not in self.locations:
+                continue
+            units = dict(self.stock.get(location_id, {}))
+            for product_id, free in products.items():
+                have, buffer = units.get(product_id, (0, buffers.get(location_id, default)))
+                units[product_id] = (have + free, buffer)
+            places[location_id] = self._place(location_id, units)
+        return places
 
     def suppliers(self) -> dict[int, bool]:
         if self._suppliers is None:
@@ -191,8 +222,9 @@ class Engine:
         if mismatch:
             return {**entry, "outcome": "skipped", "reason": mismatch}, None
         candidates, considered = [], []
-        for location_id in sorted(self.places, key=lambda i: self.places[i].location.code):
-            place = self.places[location_id]
+        places = self._places_for(rule)
+        for location_id in sorted(places, key=lambda i: places[i].location.code):
+            place = places[location_id]
             reason = self._dropped(rule, place)
             if reason == "outside_pool":
                 continue
@@ -209,6 +241,14 @@ class Engine:
                 "code": "cannot_cover" if candidates else "empty_pool",
                 "max": rule.limits.max_fulfilments})
             return entry, None
+        if rule.limits.incoming_days is not None and self._incoming is not None:
+            plan = self._incoming.split(plan, self.stock, rule.limits.incoming_days)
+            promised = [{"location": self.locations[a.location_id].code,
+                         "product_id": a.product_id, "quantity": a.quantity,
+                         "expected_on": a.expected_on.isoformat()}
+                        for a in plan if a.incoming_id is not None]
+            if promised:
+                score["promised"] = promised
         entry.update(outcome="chosen", score=score)
         return entry, plan
 
@@ -266,15 +306,17 @@ class Engine:
             for group in sets:
                 if group and _covers(group, wanted, partial):
                     plan = _assign(group, wanted, partial)
-                    return plan, self._score(plan)
+                    return plan, _score(plan, group)
         return None, None
 
-    def _score(self, plan: list[Allocation]) -> dict:
-        used = {a.location_id for a in plan}
-        kms = [self.places[i].km for i in used if self.places[i].km is not None]
-        return {"fulfilments": len(used),
-                "locations": sorted(self.places[i].location.code for i in used),
-                "distance_km": round(sum(kms) / len(kms), 1) if kms else None}
+
+def _score(plan: list[Allocation], group) -> dict:
+    places = {place.location.id: place for place in group}
+    used = [places[i] for i in sorted({a.location_id for a in plan})]
+    kms = [place.km for place in used if place.km is not None]
+    return {"fulfilments": len(used),
+            "locations": sorted(place.location.code for place in used),
+            "distance_km": round(sum(kms) / len(kms), 1) if kms else None}
 
 
 def _too_many(n: int, k: int) -> bool:

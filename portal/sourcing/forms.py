@@ -64,6 +64,7 @@ class LimitsForm(Form):
                                   default="1")
     allow_partial = BooleanField(_l("One line's units may come from several locations"))
     allow_dropship = BooleanField(_l("Suppliers may ship straight to the customer (drop-ship)"))
+    incoming_days = StringField(_l("Promise incoming deliveries expected within (days)"))
 
 
 class RuleForm(FlaskForm):
@@ -101,6 +102,8 @@ class RuleForm(FlaskForm):
         pool["locations"] = " ".join(pool["locations"])
         pool["radius_km"] = "" if pool["radius_km"] is None else str(pool["radius_km"])
         data["limits"]["max_fulfilments"] = str(data["limits"]["max_fulfilments"])
+        days = data["limits"]["incoming_days"]
+        data["limits"]["incoming_days"] = "" if days is None else str(days)
         return data
 
     def rule_data(self) -> dict:

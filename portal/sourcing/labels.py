@@ -160,4 +160,7 @@ def describe_limits(rule: Rule) -> list[str]:
                      _("Each line comes whole from one location."))
     if limits.allow_dropship:
         lines.append(_("Suppliers may ship straight to the customer."))
+    if limits.incoming_days is not None:
+        lines.append(_("Deliveries expected within %(n)s days may be promised.",
+                       n=limits.incoming_days))
     return lines

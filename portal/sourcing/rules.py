@@ -63,6 +63,7 @@ class Limits:
     max_fulfilments: int = 1      # parcels from different locations per order
     allow_partial: bool = False   # one line's units may come from several locations
     allow_dropship: bool = False  # supplier warehouses may ship to the customer directly
+    incoming_days: int | None = None  # promise deliveries expected within N days
 
 
 @dataclass
@@ -165,7 +166,9 @@ def rule_from_dict(data: dict) -> Rule:
             max_fulfilments=_whole(limits.get("max_fulfilments"), errors,
                                    "limits.max_fulfilments", 1, MAX_FULFILMENTS, 1),
             allow_partial=bool(limits.get("allow_partial")),
-            allow_dropship=bool(limits.get("allow_dropship"))))
+            allow_dropship=bool(limits.get("allow_dropship")),
+            incoming_days=_whole(limits.get("incoming_days"), errors, "limits.incoming_days",
+                                 0, 90)))
     c = rule.condition
     if c.min_value is not None and c.max_value is not None and c.min_value > c.max_value:
         errors["condition.max_value"] = str(_l("Must not be below the minimum."))

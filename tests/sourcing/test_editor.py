@@ -284,3 +284,20 @@ def test_unknown_versions_and_rules_are_404(as_role, draft):
     assert client.get("/sourcing/99").status_code == 404
     assert client.get("/sourcing/1/rules/7").status_code == 404
     assert json.loads(stored(draft)[0])["name"] == "Click & Collect from the pickup store"
+
+
+def test_the_editor_sets_the_days_of_incoming_stock_a_rule_may_promise(as_role, draft):
+    client = as_role("manager")
+    token = csrf_token(client, "/sourcing/1")
+
+    bad = client.post("/sourcing/1/rules/1", data={
+        **rule_form(**{"limits.incoming_days": "soon"}), "csrf_token": token})
+    good = client.post("/sourcing/1/rules/1", data={
+        **rule_form(**{"limits.incoming_days": "7"}), "csrf_token": token})
+
+    assert bad.status_code == 400 and "A whole number from 0 to 90." in bad.get_data(
+        as_text=True)
+    assert good.status_code == 303
+    assert services.rules_of(draft)[1].limits.incoming_days == 7
+    page = client.get("/sourcing/1").get_data(as_text=True)
+    assert "Deliveries expected within 7 days may be promised." in page
