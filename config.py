@@ -80,6 +80,13 @@ class Config:
 
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
+    # Shipping (portal/shipping): the GS1 company prefix SSCCs are built from (the default
+    # is GS1 Germany's example prefix, fine for tests and demos only) and where a house
+    # carrier tracking number is followed ({tracking_number}, optionally {public_url}).
+    GS1_COMPANY_PREFIX = os.environ.get("GS1_COMPANY_PREFIX", "4012345")
+    HOUSE_CARRIER_TRACKING_URL = os.environ.get(
+        "HOUSE_CARRIER_TRACKING_URL", "https://track.example.com/{tracking_number}")
+
     # Customer e-mails (portal/notifications): "file" writes .eml files into MAIL_OUTBOX_DIR,
     # "console" logs them, "smtp" sends them (the default once MAIL_SERVER is set). Their
     # links start with PUBLIC_URL.

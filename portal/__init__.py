@@ -83,11 +83,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
-    from portal.api import availability, orders  # noqa: F401 - add their routes to the API
+    from portal.api import availability, fulfillments, orders  # noqa: F401 - add their routes
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.fulfilment.views import bp as fulfilment_bp
     from portal.inventory.import_views import bp as imports_bp
     from portal.inventory.ledger_views import bp as ledger_bp
     from portal.inventory.views import bp as stock_bp
@@ -103,5 +104,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, dashboard_bp, counter_bp, orders_bp, tracking_bp, stock_bp,
                       ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
-                      sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp):
+                      sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp,
+                      fulfilment_bp):
         app.register_blueprint(blueprint)

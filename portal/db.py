@@ -114,14 +114,17 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.api.idempotency import MODELS as api_models
     from portal.audit.models import MODELS as audit_models
     from portal.auth.models import MODELS as auth_models
+    from portal.fulfilment.models import MODELS as fulfilment_models
     from portal.inventory.models import MODELS as inventory_models
     from portal.locations.models import MODELS as location_models
     from portal.notifications.models import MODELS as notification_models
     from portal.orders.models import MODELS as order_models
     from portal.payments.models import MODELS as payment_models
+    from portal.shipping.models import MODELS as shipping_models
     from portal.sourcing.models import MODELS as sourcing_models
     from portal.suppliers.models import MODELS as supplier_models
 
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
                                *order_models, *api_models, *payment_models,
-                               *notification_models, *supplier_models, *sourcing_models])
+                               *notification_models, *supplier_models, *sourcing_models,
+                               *fulfilment_models, *shipping_models])

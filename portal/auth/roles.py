@@ -29,7 +29,9 @@ class ApiScope(StrEnum):
     AVAILABILITY_READ = "availability:read"
     ORDERS_WRITE = "orders:write"
     ORDERS_READ = "orders:read"
-    FULFILLMENTS = "fulfillments"
+    FULFILLMENTS = "fulfillments"  # both of the next two (keys made before they existed)
+    FULFILLMENTS_READ = "fulfillments:read"
+    FULFILLMENTS_WRITE = "fulfillments:write"
     RETURNS_WRITE = "returns:write"
     MARKETPLACE = "marketplace"
 
@@ -39,6 +41,8 @@ SCOPE_LABELS = {
     ApiScope.ORDERS_WRITE: _l("Create and cancel orders"),
     ApiScope.ORDERS_READ: _l("Read orders"),
     ApiScope.FULFILLMENTS: _l("Pull fulfilments, report WMS events"),
+    ApiScope.FULFILLMENTS_READ: _l("Read fulfilments (WMS work queue)"),
+    ApiScope.FULFILLMENTS_WRITE: _l("Report fulfilment events (WMS)"),
     ApiScope.RETURNS_WRITE: _l("Register returns"),
     ApiScope.MARKETPLACE: _l("Marketplace sync"),
 }

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.db import transaction
 from portal.errors import DomainError
+from portal.fulfilment.opening import WORKING, open_fulfilments
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.services import Change, apply_changes
 from portal.inventory.status import MovementKind
@@ -102,13 +103,16 @@ def source_again(order: Order, actor) -> Order:
 
 
 def _open_units(order: Order) -> dict[int, tuple[int, int]]:
-    """Order line id → (product id, units no active reservation covers)."""
+    """Order line id → (product id, units no reservation covers: held, promised, or
+    already shipped / handed over by a fulfilment)."""
     lines = {line.id: [line.product_id, line.quantity] for line in
              OrderLine.select().where(OrderLine.order == order)}
     for line_id, quantity in (Reservation.select(Reservation.line, Reservation.quantity)
                               .where(Reservation.line.in_(list(lines)),
                                      Reservation.status.in_([ReservationStatus.ACTIVE,
-                                                             ReservationStatus.PROMISED]))
+                                                             ReservationStatus.PROMISED,
+                                                             ReservationStatus.SHIPPED,
+                                                             ReservationStatus.HANDED_OVER]))
                               .tuples()):
         lines[line_id][1] -= quantity
     return {line_id: (product, left) for line_id, (product, left) in lines.items() if left}
@@ -132,6 +136,8 @@ def _source_open_units(order: Order, actor, reason: str, failure: str) -> Order:
                           note=failure)
         return Order.get_by_id(order.id)
     _reserve_open_units(order, open_units, result.plan, actor)
+    if order.status in WORKING:  # paid: the new locations get their work
+        open_fulfilments(order)
     Order.update(attention="").where(Order.id == order.id).execute()
     codes = sorted({Location.get_by_id(a.location_id).code for a in result.plan})
     OrderEvent.create(order=order, kind="resourced", actor=_actor_label(actor),

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.db import db, is_sqlite, transaction, utcnow
+from portal.fulfilment.opening import open_fulfilments
 from portal.inventory.availability import CHANNEL_KINDS
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
@@ -381,6 +382,8 @@ def transition_order(order: Order, target: str, actor=None, note: str = "") -> O
         # The customer's e-mail is queued in this transaction: a rolled-back move
         # queues nothing, a committed one cannot lose it. Sending happens later.
         queue_status_message(order, target, note)
+        if target == OrderStatus.CONFIRMED:  # paid: the locations get their work
+            open_fulfilments(order)
     order.status = target
     return order
 

@@ -10,12 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.errors import DomainError
+from portal.fulfilment.queries import fulfilments_of
+from portal.fulfilment.services import reject_at
+from portal.fulfilment.status import STATUS_LABELS as FULFILMENT_LABELS
 from portal.htmx import wants_fragment
 from portal.locations.models import Location
 from portal.orders import queries
 from portal.orders.models import Order
 from portal.orders.queries import location_choices
-from portal.orders.resourcing import reject_fulfilment, source_again
+from portal.orders.resourcing import source_again
 from portal.orders.status import HOLDS_STOCK
 from portal.pagination import paginate
 from portal.payments import labels as payment_labels
@@ -72,6 +75,8 @@ def detail(number: str):
                            parts=queries.fulfilment_parts(order, current_user)
                            if order.status in HOLDS_STOCK else [],
                            decisions=queries.sourcing_decisions(order),
+                           fulfilments=fulfilments_of(order),
+                           fulfilment_labels=FULFILMENT_LABELS,
                            **queries.order_details(order))
 
 
@@ -130,8 +135,7 @@ def reject(number: str, code: str):
     if location is None or not queries.can_reject_at(current_user, location):
         abort(404 if location is None else 403)
     try:
-        order = reject_fulfilment(order, location, current_user,
-                                  request.form.get("reason", "")[:160])
+        order = reject_at(order, location, current_user, request.form.get("reason", "")[:160])
     except DomainError as error:
         flash(error.message, "error")
     else:
