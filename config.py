@@ -104,6 +104,8 @@ class Config:
     MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))  # doubles per try
 
     LOCATION_CACHE_SECONDS = float(os.environ.get("LOCATION_CACHE_SECONDS", "30"))
+    # A revoked API key is refused at most this long after (each worker caches verified keys).
+    API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
     SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
         "sandbox-webhook", SECRET_KEY)
@@ -125,6 +127,7 @@ class TestConfig(Config):
     DEMO = False
     ARGON2_FAST = True  # cheap hashes keep the suite fast; production keeps the defaults
     LOCATION_CACHE_SECONDS = 0  # tests change locations behind the services' back
+    API_KEY_CACHE_SECONDS = 0  # tests revoke keys and expect the next call refused
     # Stripe stays off unless a test switches it on against its own local server.
     STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_PUBLISHABLE_KEY = STRIPE_API_BASE = ""
     MAIL_BACKEND = "memory"  # e-mails stay in a list the tests read

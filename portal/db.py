@@ -51,8 +51,13 @@ def open_database(url: str, pool_size: int = 32) -> peewee.Database:
         path = url.removeprefix("sqlite:///")
         if path not in ("", ":memory:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
-                                     check_same_thread=False)
+        if path in ("", ":memory:"):
+            return peewee.SqliteDatabase(":memory:", pragmas=SQLITE_PRAGMAS,
+                                         check_same_thread=False)
+        from playhouse.pool import PooledSqliteDatabase
+
+        return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                    max_connections=pool_size, stale_timeout=300, timeout=10)
     if url.startswith(("postgres://", "postgresql://")):
         pooled = "postgresql+pool://" + url.split("://", 1)[1]
         return connect_url(pooled, max_connections=pool_size, stale_timeout=300, timeout=10)

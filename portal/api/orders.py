@@ -77,6 +77,7 @@ def new_order_from_json(body) -> NewOrder:
         customer_name=_text(customer, "name", errors, "customer.name", 120),
         customer_email=_text(customer, "email", errors, "customer.email"),
         customer_phone=_text(customer, "phone", errors, "customer.phone", 40),
+        customer_group=_text(customer, "group", errors, "customer.group", 30),
         ship_name=_text(address, "name", errors, "shipping_address.name", 120),
         ship_street=_text(address, "street", errors, "shipping_address.street"),
         ship_postcode=_text(address, "postcode", errors, "shipping_address.postcode", 16),

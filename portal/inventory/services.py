@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import record_audit
-from portal.db import is_sqlite, transaction, utcnow
+from portal.db import db, is_sqlite, transaction, utcnow
 from portal.inventory.errors import InsufficientStock, InventoryInvalid, StockError
 from portal.inventory.models import IncomingStock, Product, StockLevel, StockMovement
 from portal.inventory.status import (
@@ -80,24 +80,28 @@ def _locked_level(product: Product, location: Location) -> StockLevel:
     return query.get()
 
 
+_UPDATE_SQL = (
+    'UPDATE "stock_level" SET "on_hand" = "on_hand" + {p}, "reserved" = "reserved" + {p}, '
+    '"safety_stock" = "safety_stock" + {p}, "updated_at" = {p} '
+    'WHERE "product_id" = {p} AND "location_id" = {p} AND "on_hand" + {p} >= 0 '
+    'AND "reserved" + {p} >= 0 AND "safety_stock" + {p} >= 0 '
+    'AND "on_hand" + {p} >= "reserved" + {p} AND "on_hand" + {p} <= {p}')
+_NEED_SQL = ' AND "on_hand" - "reserved" - "safety_stock" >= {p}'
+
+
 def _update_level(change: Change) -> None:
     """The conditional UPDATE of one change, or raise why it cannot apply."""
     if not change.need_available:  # a change that needs stock needs its row already
         ensure_level(change.product_id, change.location_id)
-    new_on_hand = StockLevel.on_hand + change.on_hand
-    new_reserved = StockLevel.reserved + change.reserved
-    new_safety = StockLevel.safety_stock + change.safety
-    conditions = [StockLevel.product == change.product_id,
-                  StockLevel.location == change.location_id,
-                  new_on_hand >= 0, new_reserved >= 0, new_safety >= 0,
-                  new_on_hand >= new_reserved, new_on_hand <= MAX_ON_HAND]
+    p = db.param
+    sql = _UPDATE_SQL.format(p=p)
+    params = [change.on_hand, change.reserved, change.safety, utcnow(), change.product_id,
+              change.location_id, change.on_hand, change.reserved, change.safety,
+              change.on_hand, change.reserved, change.on_hand, MAX_ON_HAND]
     if change.need_available:
-        conditions.append(StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
-                          >= change.need_available)
-    updated = (StockLevel.update(on_hand=new_on_hand, reserved=new_reserved,
-                                 safety_stock=new_safety, updated_at=utcnow())
-               .where(*conditions).execute())
-    if updated != 1:
+        sql += _NEED_SQL.format(p=p)
+        params.append(change.need_available)
+    if db.rows_affected(db.execute_sql(sql, params)) != 1:
         raise _refusal(change)
 
 

@@ -21,6 +21,7 @@ class Order(BaseModel):
     customer_name = pw.CharField(max_length=120)
     customer_email = pw.CharField(max_length=160, default="", index=True)
     customer_phone = pw.CharField(max_length=40, default="")
+    customer_group = pw.CharField(max_length=30, default="")  # the shop's segment, e.g. b2b
     ship_name = pw.CharField(max_length=120, default="")
     ship_street = pw.CharField(max_length=160, default="")
     ship_postcode = pw.CharField(max_length=16, default="")

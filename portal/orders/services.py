@@ -46,6 +46,7 @@ MAX_LINES = 100
 MAX_LINE_QUANTITY = 999
 PLAN_ATTEMPTS = 4
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CUSTOMER_GROUP = re.compile(r"[a-z0-9_-]{1,30}")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class NewOrder:
     customer_name: str
     customer_email: str = ""
     customer_phone: str = ""
+    customer_group: str = ""    # the shop's customer segment (b2b, vip ...); rules may ask
     delivery_method: str = DeliveryMethod.HOME
     ship_name: str = ""
     ship_street: str = ""
@@ -85,6 +87,8 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
         errors["customer.name"] = str(_l("Enter the customer's name."))
     if request.customer_email and not EMAIL.match(request.customer_email):
         errors["customer.email"] = str(_l("Enter a valid e-mail address."))
+    if request.customer_group and not CUSTOMER_GROUP.fullmatch(request.customer_group.lower()):
+        errors["customer.group"] = str(_l("Letters, digits, - and _ (at most 30)."))
     if request.delivery_method not in set(DeliveryMethod):
         errors["delivery.method"] = str(_l("Unknown delivery method."))
     resolved: dict = {"pickup": None, "store": None}
@@ -240,7 +244,8 @@ def order_facts(request: NewOrder, resolved: dict, wanted: dict[int, int]) -> Or
         value=sum((p.price * q for p, q in resolved["prices"].values()), Decimal("0")),
         wanted=wanted, tags={tag for p in products for tag in p.tag_list},
         categories={p.category for p in products if p.category},
-        origin=resolved["pickup"] or resolved["store"])
+        origin=resolved["pickup"] or resolved["store"],
+        customer_group=request.customer_group.strip().lower())
 
 
 def _origin_country(resolved: dict) -> str:
@@ -257,6 +262,7 @@ def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
         customer_name=request.customer_name.strip(),
         customer_email=request.customer_email.strip().lower(),
         customer_phone=request.customer_phone.strip(),
+        customer_group=request.customer_group.strip().lower(),
         delivery_method=request.delivery_method, ship_name=request.ship_name.strip(),
         ship_street=request.ship_street.strip(), ship_postcode=request.ship_postcode.strip(),
         ship_city=request.ship_city.strip(), ship_country=request.ship_country,

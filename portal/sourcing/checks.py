@@ -31,6 +31,7 @@ def _covers_condition(earlier: Condition, later: Condition) -> bool:
             and wider(earlier.postcode_prefixes, later.postcode_prefixes)
             and wider(earlier.tags, later.tags)
             and wider(earlier.categories, later.categories)
+            and wider(earlier.customer_groups, later.customer_groups)
             and (earlier.min_value is None or (later.min_value is not None
                                                and later.min_value >= earlier.min_value))
             and (earlier.max_value is None or (later.max_value is not None

@@ -50,6 +50,7 @@ class OrderFacts:
     categories: set[str] = field(default_factory=set)
     origin: Location | None = None
     exclude: frozenset[int] = frozenset()
+    customer_group: str = ""
 
 
 @dataclass
@@ -112,6 +113,8 @@ def condition_mismatch(condition: Condition, facts: OrderFacts) -> dict | None:
          any(facts.postcode.startswith(p) for p in condition.postcode_prefixes)),
         ("tags", condition.tags, bool(facts.tags & set(condition.tags))),
         ("categories", condition.categories, bool(facts.categories & set(condition.categories))),
+        ("customer_group", condition.customer_groups,
+         facts.customer_group in condition.customer_groups),
     ]
     for name, wanted, ok in checks:
         if wanted and not ok:

@@ -29,7 +29,7 @@ def facts_from(order: Order, lines: list[tuple[Product, int]], origin,
         postcode=(order.ship_postcode or "").strip(), value=order.total, wanted=wanted,
         tags={tag for product, _q in lines for tag in product.tag_list},
         categories={product.category for product, _q in lines if product.category},
-        origin=origin, exclude=exclude)
+        origin=origin, exclude=exclude, customer_group=order.customer_group)
 
 
 def facts_for_order(order: Order, wanted: dict[int, int] | None = None,

@@ -44,6 +44,7 @@ class ConditionForm(Form):
     exclude_countries = StringField(_l("Not to these countries"))
     postcode_prefixes = StringField(_l("Postcode begins with"))
     tags = StringField(_l("Article tags"))
+    customer_groups = StringField(_l("Customer groups"))
     categories = SelectMultipleField(_l("Article categories"), choices=[],
                                      validate_choice=False)
     min_value = StringField(_l("Order value from (€)"))
@@ -95,7 +96,8 @@ class RuleForm(FlaskForm):
                     "limits": {"max_fulfilments": "1"}}
         data = rule.as_dict()
         condition, pool = data["condition"], data["pool"]
-        for key in ("countries", "exclude_countries", "postcode_prefixes", "tags"):
+        for key in ("countries", "exclude_countries", "postcode_prefixes", "tags",
+                    "customer_groups"):
             condition[key] = " ".join(condition[key])
         for key in ("min_value", "max_value"):
             condition[key] = condition[key] or ""

@@ -41,6 +41,7 @@ CONDITION_PARTS = {
     "country": _l("Destination country"),
     "postcode": _l("Postcode"),
     "tags": _l("Article tags"),
+    "customer_group": _l("Customer group"),
     "categories": _l("Article categories"),
     "value": _l("Order value"),
 }
@@ -113,6 +114,8 @@ def describe_condition(rule: Rule) -> list[str]:
         lines.append(_("Postcode begins with %(what)s.", what=_either(c.postcode_prefixes)))
     if c.tags:
         lines.append(_("With an article tagged %(what)s.", what=_either(c.tags)))
+    if c.customer_groups:
+        lines.append(_("For customers in %(what)s.", what=_either(c.customer_groups)))
     if c.categories:
         lines.append(_("With an article in %(what)s.", what=_either(c.categories)))
     if c.min_value is not None and c.max_value is not None:

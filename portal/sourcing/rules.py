@@ -24,6 +24,7 @@ ORDERINGS = {
     "capacity": _l("Most remaining daily capacity"),
 }
 COUNTRY = re.compile(r"[A-Z]{2}")
+GROUP = re.compile(r"[a-z0-9_-]{1,30}")  # customer groups the shop sends, e.g. b2b, vip
 MAX_FULFILMENTS = 5
 
 
@@ -44,6 +45,7 @@ class Condition:
     categories: list[str] = field(default_factory=list)  # some article is in one of them
     min_value: Decimal | None = None
     max_value: Decimal | None = None
+    customer_groups: list[str] = field(default_factory=list)  # e.g. b2b, vip
 
 
 @dataclass
@@ -153,7 +155,9 @@ def rule_from_dict(data: dict) -> Rule:
                         if c.strip()] if isinstance(condition.get("categories"), str)
             else list(condition.get("categories") or []),
             min_value=_money(condition.get("min_value"), errors, "condition.min_value"),
-            max_value=_money(condition.get("max_value"), errors, "condition.max_value")),
+            max_value=_money(condition.get("max_value"), errors, "condition.max_value"),
+            customer_groups=_codes(_lower(condition.get("customer_groups")), errors,
+                                   "condition.customer_groups", pattern=GROUP)),
         pool=Pool(
             kinds=_codes(pool.get("kinds"), errors, "pool.kinds", allowed=set(LocationKind)),
             locations=_codes(_upper(pool.get("locations")), errors, "pool.locations",
@@ -176,6 +180,14 @@ def rule_from_dict(data: dict) -> Rule:
         raise RuleInvalid(str(_l("The rule “%(name)s” is not valid.", name=name or "?")),
                           fields=errors)
     return rule
+
+
+def _lower(value):
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, list):
+        return [v.lower() if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _upper(value):

@@ -14,7 +14,7 @@ from portal.orders.services import place_order
 from portal.sourcing.engine import Engine, OrderFacts
 from portal.sourcing.models import SourcingDecision
 from portal.sourcing.rules import RuleInvalid, rule_from_dict
-from portal.sourcing.services import new_draft, publish, save_rule
+from portal.sourcing.services import new_draft, publish, publish_new_version, save_rule
 from portal.suppliers.services import create_supplier
 from tests.conftest import make_store
 from tests.inventory.conftest import make_product
@@ -180,3 +180,21 @@ def test_placed_orders_follow_the_published_rules_and_keep_the_trace(ctx, pool, 
     assert json.loads(decision.plan) == [{"location": "WH", "product_id": pool["shoe"].id,
                                           "quantity": 1}]
     assert decision.trace_entries[0]["outcome"] == "chosen"
+
+
+def test_a_customer_group_condition_routes_b2b_orders(ctx, pool, users):
+    publish_new_version([{"name": "B2B from the warehouse",
+                          "condition": {"customer_groups": ["b2b"]},
+                          "pool": {"kinds": ["warehouse"]}},
+                         {"name": "Everyone else", "pool": {"kinds": ["store"]}}],
+                        users["manager"])
+
+    business = place_order(web_order(("SNK-1", 1), customer_group="B2B"))
+    consumer = place_order(web_order(("SNK-1", 1)))
+
+    assert business.customer_group == "b2b"
+    assert [SourcingDecision.get(SourcingDecision.order == o).rule_name
+            for o in (business, consumer)] == ["B2B from the warehouse", "Everyone else"]
+    with pytest.raises(RuleInvalid) as error:
+        rule_from_dict({"name": "x", "condition": {"customer_groups": "b2b, VIP!"}})
+    assert "condition.customer_groups" in error.value.fields
