@@ -134,16 +134,21 @@ def reject(number: str, code: str):
     location = Location.get_or_none(Location.code == code.upper())
     if location is None or not queries.can_reject_at(current_user, location):
         abort(404 if location is None else 403)
+    return _sourcing_outcome(
+        number, lambda: reject_at(order, location, current_user,
+                                  request.form.get("reason", "")[:160]),
+        _("%(location)s's part was sourced again.", location=location.code))
+
+
+def _sourcing_outcome(number: str, run, success: str):
+    """Run a re-sourcing step and tell its outcome: sourced, needing attention, or why
+    nothing happened; then back to the order page."""
     try:
-        order = reject_at(order, location, current_user, request.form.get("reason", "")[:160])
+        order = run()
     except DomainError as error:
         flash(error.message, "error")
     else:
-        if order.attention:
-            flash(order.attention, "error")
-        else:
-            flash(_("%(location)s's part was sourced again.", location=location.code),
-                  "success")
+        flash(order.attention, "error") if order.attention else flash(success, "success")
     return redirect(url_for(".detail", number=number))
 
 
@@ -154,13 +159,5 @@ def source_again_view(number: str):
     order = _visible(number)
     if current_user.role not in ("manager", "admin"):
         abort(403)
-    try:
-        order = source_again(order, current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        if order.attention:
-            flash(order.attention, "error")
-        else:
-            flash(_("Order %(number)s is sourced.", number=number), "success")
-    return redirect(url_for(".detail", number=number))
+    return _sourcing_outcome(number, lambda: source_again(order, current_user),
+                             _("Order %(number)s is sourced.", number=number))

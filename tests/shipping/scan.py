@@ -4,30 +4,18 @@ when a Code128 symbol starts with FNC1 (``modifiers='GS1'`` in its XML output)."
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from tests.barcodes import render_page, tool, zbarimg
+
 NS = {"z": "http://zbar.sourceforge.net/2008/barcode"}
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} is missing: run `make browser-deps`"
-    return path
 
 
 def scan_symbols(pdf: bytes, workdir: Path, page: int = 1, dpi: int = 200) -> list[dict]:
     """Every symbol on ``page``: {"type", "data", "gs1"} (data as text, GS as \\x1d)."""
-    source = workdir / "symbols.pdf"
-    source.write_bytes(pdf)
-    subprocess.run([_tool("pdftoppm"), "-r", str(dpi), "-png", "-singlefile",  # noqa: S603
-                    "-f", str(page), "-l", str(page), str(source), str(workdir / "symbols")],
-                   check=True)
-    out = subprocess.run([_tool("zbarimg"), "--quiet", "--xml",  # noqa: S603
-                          str(workdir / "symbols.png")],
-                         capture_output=True, text=True, check=False).stdout
+    out = zbarimg(render_page(pdf, workdir, page, dpi), "--xml")
     symbols = []
     # zbarimg's own output about our own test image, not untrusted input
     for symbol in ET.fromstring(out).iterfind(".//z:symbol", NS):  # noqa: S314
@@ -45,7 +33,7 @@ def pdf_text(pdf: bytes, workdir: Path, page: int | None = None) -> str:
     source = workdir / "text.pdf"
     source.write_bytes(pdf)
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run([_tool("pdftotext"), "-layout", *pages, str(source), "-"],  # noqa: S603
+    return subprocess.run([tool("pdftotext"), "-layout", *pages, str(source), "-"],  # noqa: S603
                           capture_output=True, text=True, check=True).stdout
 
 
@@ -53,7 +41,7 @@ def pdf_info(pdf: bytes, workdir: Path) -> dict[str, str]:
     """pdfinfo's fields (Pages, Page size, ...)."""
     source = workdir / "info.pdf"
     source.write_bytes(pdf)
-    out = subprocess.run([_tool("pdfinfo"), str(source)],  # noqa: S603
+    out = subprocess.run([tool("pdfinfo"), str(source)],  # noqa: S603
                          capture_output=True, text=True, check=True).stdout
     return {key.strip(): value.strip() for key, _, value in
             (line.partition(":") for line in out.splitlines())}
