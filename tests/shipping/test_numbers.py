@@ -3,9 +3,6 @@ PostgreSQL): valid, never twice, also from 20 threads at once."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import peewee
 import pytest
 
@@ -14,26 +11,9 @@ from portal.shipping import gs1, services
 from portal.shipping.carriers import HouseCarrier, get_carrier
 from portal.shipping.errors import NumbersExhausted
 from portal.shipping.models import Sscc, TrackingNumber
+from tests.inventory.test_concurrency import run_in_threads
 
 THREADS, EACH = 20, 10
-
-
-def run_in_threads(app, work, count: int) -> list:
-    """``work(i)`` in ``count`` threads released together; results or errors."""
-    barrier = threading.Barrier(count)
-
-    def task(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                return work(i)
-            except Exception as error:  # noqa: BLE001 - the test inspects it
-                return error
-            finally:
-                db.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(task, range(count)))
 
 
 def test_issued_tracking_numbers_are_valid_and_recorded(ctx):
