@@ -24,13 +24,14 @@ MAX_LISTED = 100  # differing orders shown with their traces
 KIND_GROUPS = ("store", "warehouse", "other")
 
 
-def clamp_orders(value) -> int:
-    """N from a query string: a whole number from 10 to 2000, else the default."""
+def clamp_orders(value, high: int = MAX_ORDERS) -> int:
+    """N from a query string: a whole number from 10 to ``high`` (the screen: 2000), else
+    the default."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
         return DEFAULT_ORDERS
-    return max(MIN_ORDERS, min(MAX_ORDERS, number))
+    return max(MIN_ORDERS, min(high, number))
 
 
 @dataclass
@@ -150,9 +151,11 @@ def _same(a: SourcingResult, b: SourcingResult) -> bool:
     return key(a) == key(b)
 
 
-def simulate(ruleset: RuleSet, n: int = DEFAULT_ORDERS) -> Simulation:
-    """Run ``ruleset`` and the published rules over the last ``n`` orders."""
-    n = clamp_orders(n)
+def simulate(ruleset: RuleSet, n: int = DEFAULT_ORDERS, *,
+             max_orders: int = MAX_ORDERS) -> Simulation:
+    """Run ``ruleset`` and the published rules over the last ``n`` orders (at most
+    ``max_orders``: the screen's limit unless a caller such as a benchmark asks for more)."""
+    n = clamp_orders(n, max_orders)
     rules: list[Rule] = services.rules_of(ruleset)
     published_version, published_rules = services.published_rules()
     orders = recent_orders(n)
