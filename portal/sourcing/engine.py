@@ -12,6 +12,7 @@ Trace entries are plain JSON: reasons are codes with parameters (``no_stock``,
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
@@ -68,15 +69,87 @@ class SourcingResult:
                 for a in self.plan or []]
 
 
-@dataclass
+@dataclass(eq=False, slots=True)  # told apart by identity: one per location and run
 class _Place:
     location: LocationInfo
     units: dict[int, tuple[int, int]]  # product id → (sellable units, channel buffer)
     km: float | None
     remaining: int | None              # daily capacity left, None = unlimited
+    total: int = 0                     # units of the whole order it has: covered(wanted)
+    _seen: dict | None = None
 
     def covered(self, wanted: dict[int, int]) -> int:
         return sum(min(self.units.get(p, (0, 0))[0], n) for p, n in wanted.items())
+
+    def seen(self) -> dict:
+        """The trace's description of this place, the same for every rule that looks at
+        it (each adds whether it was kept and why to a copy)."""
+        if self._seen is None:
+            self._seen = {"code": self.location.code, "kind": self.location.kind,
+                          "km": None if self.km is None else round(self.km, 1),
+                          "units": self.total}
+        return self._seen
+
+
+class _Directory:
+    """What every run derives from one cached location directory: the active places, an
+    index for ``destination_point`` and the distances computed so far. Rebuilt when the
+    directory is reloaded, so runs after the first pay for none of it."""
+
+    MAX_DISTANCES = 50_000  # kept in all (a few MB); beyond, the oldest points are dropped
+
+    def __init__(self, directory: dict[int, LocationInfo]):
+        self.source = directory
+        self.active = [p for p in directory.values() if p.active]
+        self.by_id = {p.id: p for p in self.active}
+        self.capped = [p.id for p in self.active if p.daily_capacity is not None]
+        # country → postcode prefix (2+ characters) → the first place, in directory order,
+        # whose postcode starts with it (places with coordinates only)
+        self.prefixes: dict[str, dict[str, LocationInfo]] = {}
+        for place in self.active:
+            if place.latitude is None:
+                continue
+            index, postcode = self.prefixes.setdefault(place.country, {}), place.postcode or ""
+            for n in range(2, len(postcode) + 1):
+                index.setdefault(postcode[:n], place)
+        self._km: dict[tuple[float, float], dict[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def destination(self, facts: OrderFacts) -> tuple[float, float] | None:
+        """``destination_point(facts, self.active)`` by index: the place sharing the
+        longest prefix (2+) is the first one holding the longest prefix of the postcode."""
+        if facts.origin is not None and facts.origin.latitude is not None:
+            return facts.origin.latitude, facts.origin.longitude
+        index, postcode = self.prefixes.get(facts.country), facts.postcode or ""
+        if index:
+            for n in range(len(postcode), 1, -1):
+                best = index.get(postcode[:n])
+                if best is not None:
+                    return best.latitude, best.longitude
+        return None
+
+    def distances(self, point: tuple[float, float] | None) -> dict[int, float]:
+        """Location id → km from ``point`` as far as computed (``Engine._places`` adds)."""
+        if point is None:
+            return {}
+        with self._lock:  # worker threads share the view
+            known = self._km.get(point)
+            if known is None:
+                while self._km and len(self._km) * len(self.active) >= self.MAX_DISTANCES:
+                    del self._km[next(iter(self._km))]
+                known = self._km[point] = {}
+        return known
+
+
+_view: _Directory | None = None
+
+
+def _directory() -> _Directory:
+    global _view
+    directory, view = location_directory(), _view
+    if view is None or view.source is not directory:
+        view = _view = _Directory(directory)
+    return view
 
 
 def destination_point(facts: OrderFacts, places: list[LocationInfo]) -> tuple[float, float] | None:
@@ -129,52 +202,96 @@ def condition_mismatch(condition: Condition, facts: OrderFacts) -> dict | None:
     return None
 
 
+FEW_LOCATIONS = 20  # up to this many, today's fulfilments are counted at these only
+
+
 def _fulfilments_today(location_ids: list[int]) -> dict[int, int]:
+    """Orders served today per location, every one of ``location_ids`` listed (0 too).
+    For many locations all of today's reservations are counted (one pass instead of a
+    probe per location) and the others left out."""
     start = to_utc(datetime.combine(local_today(), time.min)).replace(tzinfo=None)
-    rows = (Reservation.select(Reservation.location, fn.COUNT(fn.DISTINCT(OrderLine.order)))
-            .join(OrderLine)
-            .where(Reservation.location.in_(location_ids), Reservation.created_at >= start)
-            .group_by(Reservation.location).tuples())
-    return dict(rows)
+    query = (Reservation.select(Reservation.location, fn.COUNT(fn.DISTINCT(OrderLine.order)))
+             .join(OrderLine).where(Reservation.created_at >= start))
+    if len(location_ids) <= FEW_LOCATIONS:
+        query = query.where(Reservation.location.in_(location_ids))
+    counts = dict(query.group_by(Reservation.location).tuples())
+    return {location_id: counts.get(location_id, 0) for location_id in location_ids}
+
+
+def capacity_used_today() -> dict[int, int]:
+    """Orders served today at every active location with a daily capacity, in one query:
+    the ``used`` of an ``Engine`` when one caller plans many orders (a simulation)."""
+    capped = _directory().capped
+    return _fulfilments_today(capped) if capped else {}
 
 
 class Engine:
     """One sourcing run over ``facts``: loads stock and locations once, then tries rules."""
 
     def __init__(self, facts: OrderFacts, suppliers: dict[int, bool] | None = None,
-                 extra: dict[tuple[int, int], int] | None = None):
+                 extra: dict[tuple[int, int], int] | None = None, *,
+                 stock: dict[int, dict[int, tuple[int, int]]] | None = None,
+                 used: dict[int, int] | None = None):
         """``extra`` adds units per (location id, product id) to what is sellable now:
-        a simulation gives an existing order its own reservations back."""
+        a simulation gives an existing order its own reservations back.
+
+        By default a run reads the stock of the order's products and how many orders
+        each location serves today. A caller planning many orders passes them instead:
+        ``stock`` as ``sellable_units(list(facts.wanted), facts.channel)`` answers (e.g.
+        from a ``StockSnapshot``; not changed here) and ``used`` as
+        ``capacity_used_today()`` answers (every capped location listed)."""
         self.facts = facts
-        self.stock = sellable_units(list(facts.wanted), facts.channel)
+        self.stock = (sellable_units(list(facts.wanted), facts.channel) if stock is None
+                      else dict(stock))
         for (location_id, product_id), units in (extra or {}).items():
-            here = self.stock.setdefault(location_id, {})
+            here = self.stock[location_id] = dict(self.stock.get(location_id, {}))
             have, buffer = here.get(product_id, (0, 0))
             here[product_id] = (have + units, buffer)
         # The cached directory: a sourcing run (and a simulation of thousands) reads no
         # location rows.
-        all_places = [p for p in location_directory().values() if p.active]
-        self.locations = {p.id: p for p in all_places}
-        self._point = destination_point(facts, all_places)
-        capped = [i for i in self.stock if self.locations.get(i) and
-                  self.locations[i].daily_capacity is not None]
-        self._used = _fulfilments_today(capped) if capped else {}
-        self.places: dict[int, _Place] = {
-            location_id: self._place(location_id, units)
-            for location_id, units in self.stock.items() if location_id in self.locations}
+        self._view = _directory()
+        self.locations = self._view.by_id
+        self._point = self._view.destination(facts)
+        if used is None:
+            capped = [i for i in self.stock if self.locations.get(i) and
+                      self.locations[i].daily_capacity is not None]
+            used = _fulfilments_today(capped) if capped else {}
+        self._used = dict(used)
+        self._by_code: list[_Place] | None = None
+        self._km = self._view.distances(self._point)
+        self.places = self._places(self.stock)
         # supplier location id → ships to end customers (drop-ship); filled lazily
         self._suppliers = suppliers
         self._incoming: IncomingPool | None = None
 
-    def _place(self, location_id: int, units: dict[int, tuple[int, int]]) -> _Place:
-        place, point = self.locations[location_id], self._point
-        km = (distance_km(point[0], point[1], place.latitude, place.longitude)
-              if point and place.latitude is not None else None)
-        if place.daily_capacity is not None and location_id not in self._used:
-            self._used.update(_fulfilments_today([location_id]) or {location_id: 0})
-        remaining = (None if place.daily_capacity is None
-                     else place.daily_capacity - self._used.get(location_id, 0))
-        return _Place(place, units, km, remaining)
+    def _places(self, stock: dict[int, dict[int, tuple[int, int]]]) -> dict[int, _Place]:
+        """A place per active location in ``stock`` (location id → product id → units):
+        distance, capacity left and how much of the order it has. Hundreds per run, so
+        everything it looks up is a local name."""
+        locations, point, kms, used = self.locations, self._point, self._km, self._used
+        wanted, places = self.facts.wanted, {}
+        for location_id, units in stock.items():
+            place = locations.get(location_id)
+            if place is None:
+                continue
+            km = None
+            if point and place.latitude is not None:
+                km = kms.get(location_id)
+                if km is None:
+                    km = kms[location_id] = distance_km(point[0], point[1], place.latitude,
+                                                        place.longitude)
+            remaining = None
+            if place.daily_capacity is not None:
+                if location_id not in used:
+                    used.update(_fulfilments_today([location_id]))
+                remaining = place.daily_capacity - used[location_id]
+            total = 0
+            for product_id, (have, _buffer) in units.items():  # covered(wanted)
+                need = wanted.get(product_id)
+                if need:
+                    total += have if have < need else need
+            places[location_id] = _Place(place, units, km, remaining, total)
+        return places
 
     def _places_for(self, rule: Rule) -> dict[int, _Place]:
         """The places with their shelf units, plus, when the rule allows it, the free
@@ -188,16 +305,15 @@ class Engine:
         if not expected:
             return self.places
         default, buffers = channel_buffers(self.facts.channel)
-        places = dict(self.places)
+        more = {}
         for location_id, products in expected.items():
             if location_id not in self.locations:
                 continue
-            units = dict(self.stock.get(location_id, {}))
+            units = more[location_id] = dict(self.stock.get(location_id, {}))
             for product_id, free in products.items():
                 have, buffer = units.get(product_id, (0, buffers.get(location_id, default)))
                 units[product_id] = (have + free, buffer)
-            places[location_id] = self._place(location_id, units)
-        return places
+        return {**self.places, **self._places(more)}
 
     def suppliers(self) -> dict[int, bool]:
         if self._suppliers is None:
@@ -208,36 +324,37 @@ class Engine:
                                if s.location_id is not None}
         return self._suppliers
 
-    def run(self, rules: list[Rule], version: int | None = None) -> SourcingResult:
+    def run(self, rules: list[Rule], version: int | None = None,
+            explain: bool = True) -> SourcingResult:
+        """The plan of the first rule that can make one. ``explain=False`` leaves out
+        the trace's lists of locations weighed (a simulation needs them only for the
+        orders it shows, and runs those again); plans and scores are the same."""
         trace = []
         for rule in rules:
-            entry, plan = self.try_rule(rule)
+            entry, plan = self.try_rule(rule, explain)
             trace.append(entry)
             if plan is not None:
                 return SourcingResult(plan, trace, rule.name, version)
         return SourcingResult(None, trace, "", version)
 
-    def try_rule(self, rule: Rule) -> tuple[dict, list[Allocation] | None]:
+    def try_rule(self, rule: Rule, explain: bool = True
+                 ) -> tuple[dict, list[Allocation] | None]:
         entry: dict = {"rule": rule.name}
         if not rule.enabled:
             return {**entry, "outcome": "skipped", "reason": {"code": "disabled"}}, None
         mismatch = condition_mismatch(rule.condition, self.facts)
         if mismatch:
             return {**entry, "outcome": "skipped", "reason": mismatch}, None
-        candidates, considered = [], []
-        places = self._places_for(rule)
-        for location_id in sorted(places, key=lambda i: places[i].location.code):
-            place = places[location_id]
-            reason = self._dropped(rule, place)
-            if reason == "outside_pool":
-                continue
-            considered.append({"code": place.location.code, "kind": place.location.kind,
-                               "km": None if place.km is None else round(place.km, 1),
-                               "units": place.covered(self.facts.wanted),
-                               "kept": reason is None, "reason": reason})
-            if reason is None:
-                candidates.append(place)
-        entry["locations"] = considered
+        places, candidates, considered = self._in_code_order(self._places_for(rule)), [], []
+        if not explain:
+            # Without the trace only the plan counts, and mostly one place has everything:
+            # weigh just those first (the best of them is the plan), all only if none can.
+            whole = sum(self.facts.wanted.values())
+            candidates = self._kept(rule, [p for p in places if p.total == whole])
+        if not candidates:
+            candidates = self._kept(rule, places, considered if explain else None)
+        if explain:
+            entry["locations"] = considered
         plan, score = self._best_plan(rule, candidates)
         if plan is None:
             entry.update(outcome="no_plan", reason={
@@ -254,6 +371,33 @@ class Engine:
                 score["promised"] = promised
         entry.update(outcome="chosen", score=score)
         return entry, plan
+
+    def _kept(self, rule: Rule, places: list[_Place], considered: list | None = None
+              ) -> list[_Place]:
+        """The ``places`` that can serve under ``rule``; each one in its pool is described
+        in ``considered`` (the trace), kept or with the reason it was dropped."""
+        kept, pool = [], rule.pool
+        everything = not (pool.kinds or pool.locations or pool.suppliers_serving_country)
+        for place in places:
+            location = place.location
+            if not (everything or location.kind in pool.kinds or location.code in pool.locations
+                    or pool.suppliers_serving_country and location.kind == LocationKind.SUPPLIER):
+                continue  # outside the pool, as _dropped would say: not in the trace
+            reason = self._dropped(rule, place)
+            if reason == "outside_pool":
+                continue
+            if considered is not None:
+                considered.append({**place.seen(), "kept": reason is None, "reason": reason})
+            if reason is None:
+                kept.append(place)
+        return kept
+
+    def _in_code_order(self, places: dict[int, _Place]) -> list[_Place]:
+        if places is not self.places:
+            return sorted(places.values(), key=lambda p: p.location.code)
+        if self._by_code is None:  # the same for every rule without incoming stock
+            self._by_code = sorted(places.values(), key=lambda p: p.location.code)
+        return self._by_code
 
     def _dropped(self, rule: Rule, place: _Place) -> str | None:
         """Why ``place`` cannot serve under ``rule`` (None: it can)."""
@@ -275,7 +419,7 @@ class Engine:
             return "too_far"
         if place.remaining is not None and place.remaining <= 0:
             return "over_capacity"
-        if place.covered(self.facts.wanted) == 0:
+        if place.total == 0:
             return "no_stock"
         return None
 
@@ -286,7 +430,7 @@ class Engine:
             if criterion == "distance":
                 parts.append(UNKNOWN if place.km is None else place.km)
             elif criterion == "stock":
-                parts.append(-place.covered(self.facts.wanted))
+                parts.append(-place.total)
             elif criterion == "priority":
                 parts.append(location.priority)
             elif criterion == "cost":
@@ -298,18 +442,29 @@ class Engine:
 
     def _best_plan(self, rule: Rule, candidates: list[_Place]):
         wanted = self.facts.wanted
-        ranked = sorted(candidates, key=lambda p: self._key(rule, p))
+        if not candidates:
+            return None, None
         partial = rule.limits.allow_partial
-        for size in range(1, min(rule.limits.max_fulfilments, len(ranked)) + 1):
+        # One place with everything is the common case: the best-ranked such place is
+        # the one with the smallest key, no need to rank all of them.
+        group = _first_alone(candidates, wanted, key=lambda p: self._key(rule, p))
+        if group:
+            plan = _assign(group, wanted, partial)
+            return plan, _score(plan, group)
+        if rule.limits.max_fulfilments == 1:
+            return None, None
+        ranked = sorted(candidates, key=lambda p: self._key(rule, p))
+        for size in range(2, min(rule.limits.max_fulfilments, len(ranked)) + 1):
             # Sets come in rank order (best-ranked members first), so the first that
             # covers the order is the one the ordering prefers among the smallest.
-            sets = combinations(ranked, size)
-            if size > 1 and _too_many(len(ranked), size):
-                sets = iter([_greedy(ranked, wanted, size, partial)])
-            for group in sets:
-                if group and _covers(group, wanted, partial):
-                    plan = _assign(group, wanted, partial)
-                    return plan, _score(plan, group)
+            if _too_many(len(ranked), size):
+                group = _greedy(ranked, wanted, size, partial)
+                group = group if group and _covers(group, wanted, partial) else None
+            else:
+                group = _first_covering(ranked, wanted, size, partial)
+            if group:
+                plan = _assign(group, wanted, partial)
+                return plan, _score(plan, group)
         return None, None
 
 
@@ -338,9 +493,15 @@ def _greedy(ranked: list[_Place], wanted: dict[int, int], size: int, partial: bo
         return sum(n for p, n in open_units.items() if place.units.get(p, (0, 0))[0] >= n)
 
     for _ in range(size):
-        best = max((p for p in ranked if p not in chosen),
-                   key=lambda place: gain(place, left), default=None)
-        if best is None or gain(best, left) == 0:
+        # The first place with the most gain (as ``max`` picks), by identity.
+        best, most = None, 0
+        for place in ranked:
+            if place in chosen:
+                continue
+            units = gain(place, left)
+            if units > most:
+                best, most = place, units
+        if best is None:
             break
         chosen.append(best)
         for product, need in list(left.items()):
@@ -349,6 +510,42 @@ def _greedy(ranked: list[_Place], wanted: dict[int, int], size: int, partial: bo
                 left[product] = need - min(have, need)
         left = {p: n for p, n in left.items() if n}
     return tuple(chosen)
+
+
+def _first_alone(places: list[_Place], wanted: dict[int, int], key=None) -> tuple | None:
+    """The best-ranked place (smallest ``key``; without one, the first) that has the
+    whole order: partial or not, one place covers exactly when it has every line in
+    full, i.e. when ``covered(wanted)`` is everything."""
+    everything = sum(wanted.values())
+    alone = [place for place in places if place.total == everything]
+    if not alone:
+        return None
+    return (min(alone, key=key) if key else alone[0],)
+
+
+def _first_covering(ranked: list[_Place], wanted: dict[int, int], size: int,
+                    partial: bool) -> tuple | None:
+    """The first of ``combinations(ranked, size)`` that covers ``wanted`` (``_covers``),
+    tested on small per-place summaries instead of the unit dicts."""
+    needs = list(wanted.values())
+    if partial:  # units per line, capped at the need: a sum reaches it exactly as before
+        vectors = [tuple(min(place.units.get(p, (0, 0))[0], n) for p, n in wanted.items())
+                   for place in ranked]
+        for indexes in combinations(range(len(ranked)), size):
+            if all(sum(vectors[i][k] for i in indexes) >= need
+                   for k, need in enumerate(needs)):
+                return tuple(ranked[i] for i in indexes)
+        return None
+    full = (1 << len(needs)) - 1  # a bit per line some member has in full
+    masks = [sum(1 << k for k, (p, n) in enumerate(wanted.items())
+                 if place.units.get(p, (0, 0))[0] >= n) for place in ranked]
+    for indexes in combinations(range(len(ranked)), size):
+        mask = 0
+        for i in indexes:
+            mask |= masks[i]
+        if mask == full:
+            return tuple(ranked[i] for i in indexes)
+    return None
 
 
 def _covers(group, wanted: dict[int, int], partial: bool) -> bool:

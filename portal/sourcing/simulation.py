@@ -7,13 +7,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import peewee as pw
+from peewee import SQL
+
+from portal.db import db
 from portal.inventory.models import Product
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
+from portal.orders.allocation import StockSnapshot
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.status import OrderStatus, ReservationStatus
 from portal.sourcing import services
-from portal.sourcing.engine import Engine, SourcingResult
+from portal.sourcing.engine import Engine, SourcingResult, capacity_used_today
 from portal.sourcing.facts import facts_from
 from portal.sourcing.models import RuleSet
 from portal.sourcing.rules import Rule
@@ -25,7 +30,7 @@ KIND_GROUPS = ("store", "warehouse", "other")
 
 
 def clamp_orders(value, high: int = MAX_ORDERS) -> int:
-    """N from a query string: a whole number from 10 to ``high`` (the screen: 2000), else
+    """N from a query string: a whole number from 10 to ``high`` (the screen's 2000), else
     the default."""
     try:
         number = int(str(value).strip())
@@ -94,34 +99,61 @@ class Simulation:
     differences: list[Difference]
 
 
-def recent_orders(n: int) -> list[Order]:
-    """The newest ``n`` orders that have lines, cancelled ones left out."""
-    return list(Order.select()
+# Thousands of orders (and their products) are read with every column but their times,
+# which the facts never look at and which cost most to convert: whatever ``facts_from``
+# reads is there.
+FACT_COLUMNS = tuple(f for f in Order._meta.sorted_fields
+                     if not isinstance(f, pw.DateTimeField))
+PRODUCT_COLUMNS = tuple(f for f in Product._meta.sorted_fields
+                        if not isinstance(f, pw.DateTimeField))
+CHUNK = 5000  # ids per query (databases cap the parameters of one statement)
+
+
+def _chunks(ids: list[int]):
+    """``ids`` in slices, each one SQL list of parameters (a peewee node per id costs
+    more than the row it finds)."""
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
+        yield SQL("(" + ", ".join([db.param] * len(part)) + ")", part)
+
+
+def recent_orders(n: int, *columns) -> list[Order]:
+    """The newest ``n`` orders that have lines, cancelled ones left out (only
+    ``columns`` of them when given)."""
+    return list(Order.select(*columns)
                 .where(Order.status != OrderStatus.CANCELLED,
                        Order.id.in_(OrderLine.select(OrderLine.order)))
                 .order_by(Order.created_at.desc(), Order.id.desc()).limit(n))
 
 
 def _lines_of(order_ids: list[int]) -> dict[int, list[tuple[Product, int]]]:
-    lines: dict[int, list[tuple[Product, int]]] = defaultdict(list)
-    query = (OrderLine.select(OrderLine.order, OrderLine.quantity, Product)
-             .join(Product).where(OrderLine.order.in_(order_ids))
-             .order_by(OrderLine.order, OrderLine.line_no))
-    for line in query:
-        lines[line.order_id].append((line.product, line.quantity))
-    return lines
+    """Per order its (product, units) lines; each product read and built once."""
+    rows: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for ids in _chunks(order_ids):
+        for order_id, product_id, quantity in (
+                OrderLine.select(OrderLine.order, OrderLine.product, OrderLine.quantity)
+                .where(OrderLine.order.in_(ids))
+                .order_by(OrderLine.order, OrderLine.line_no).tuples()):
+            rows[order_id].append((product_id, quantity))
+    products: dict[int, Product] = {}
+    for ids in _chunks(sorted({p for lines in rows.values() for p, _q in lines})):
+        products.update((p.id, p) for p in Product.select(*PRODUCT_COLUMNS)
+                        .where(Product.id.in_(ids)))
+    return defaultdict(list, {order_id: [(products[p], q) for p, q in lines]
+                              for order_id, lines in rows.items()})
 
 
 def _held_by(order_ids: list[int]) -> dict[int, dict[tuple[int, int], int]]:
     """Per order: (location id, product id) → units its active reservations hold."""
     held: dict[int, dict[tuple[int, int], int]] = defaultdict(lambda: defaultdict(int))
-    query = (Reservation.select(Reservation.location, Reservation.quantity, OrderLine.order,
-                                OrderLine.product)
-             .join(OrderLine)
-             .where(OrderLine.order.in_(order_ids),
-                    Reservation.status == ReservationStatus.ACTIVE).tuples())
-    for location_id, quantity, order_id, product_id in query:
-        held[order_id][(location_id, product_id)] += quantity
+    for ids in _chunks(order_ids):
+        query = (Reservation.select(Reservation.location, Reservation.quantity,
+                                    OrderLine.order, OrderLine.product)
+                 .join(OrderLine)
+                 .where(OrderLine.order.in_(ids),
+                        Reservation.status == ReservationStatus.ACTIVE).tuples())
+        for location_id, quantity, order_id, product_id in query:
+            held[order_id][(location_id, product_id)] += quantity
     return held
 
 
@@ -158,9 +190,12 @@ def simulate(ruleset: RuleSet, n: int = DEFAULT_ORDERS, *,
     n = clamp_orders(n, max_orders)
     rules: list[Rule] = services.rules_of(ruleset)
     published_version, published_rules = services.published_rules()
-    orders = recent_orders(n)
+    orders = recent_orders(n, *FACT_COLUMNS)
     ids = [order.id for order in orders]
     lines, held = _lines_of(ids), _held_by(ids)
+    # Read once for all orders: their products' stock and today's use of capacities.
+    stock = StockSnapshot({product.id for rows in lines.values() for product, _q in rows})
+    used = capacity_used_today()
     locations = {place.id: place for place in Location.select()}
     kinds = {i: place.kind for i, place in locations.items()}
     codes = {i: place.code for i, place in locations.items()}
@@ -171,16 +206,26 @@ def simulate(ruleset: RuleSet, n: int = DEFAULT_ORDERS, *,
         origin = locations.get(order.pickup_location_id or order.store_id or 0)
         facts = facts_from(order, lines[order.id], origin)
         engine = Engine(facts, suppliers=_suppliers_for(facts.country, suppliers),
-                        extra=dict(held.get(order.id, {})))
-        # One engine serves both runs: it only reads the stock it loaded.
-        current = engine.run(published_rules, published_version)
-        proposed = engine.run(rules, ruleset.version)
+                        extra=dict(held.get(order.id, {})),
+                        stock=stock.sellable_units(list(facts.wanted), facts.channel),
+                        used=used)
+        # One engine serves both runs: it only reads the stock it loaded. The figures
+        # need no list of the locations weighed; the orders shown are explained anew.
+        current = engine.run(published_rules, published_version, explain=False)
+        proposed = engine.run(rules, ruleset.version, explain=False)
         before.add(current, kinds)
         after.add(proposed, kinds)
         if not _same(current, proposed):
             differing += 1
             if len(differences) < MAX_LISTED:
+                current = engine.run(published_rules, published_version)
+                proposed = engine.run(rules, ruleset.version)
                 differences.append(Difference(order, current, proposed,
                                               _plan(current, codes), _plan(proposed, codes)))
+    if differences:  # the screen shows these orders: read them whole
+        whole = {o.id: o for o in Order.select().where(
+            Order.id.in_([d.order.id for d in differences]))}
+        for difference in differences:
+            difference.order = whole[difference.order.id]
     return Simulation(ruleset, published_version, len(orders), before, after, differing,
                       differences)
