@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from portal.audit.models import AuditEvent
 
 
+def actor_label(actor) -> str:
+    """Who acted: a user's e-mail, an API key's name, a provider's name, else "system"."""
+    if isinstance(actor, str):
+        return actor
+    return getattr(actor, "email", None) or getattr(actor, "name", None) or "system"
+
+
 def record_audit(actor, action: str, obj=None, **detail) -> AuditEvent:
     """Append one audit event for ``actor`` (a User, an ApiKey or None for the system)."""
     user_id = getattr(actor, "id", None) if hasattr(actor, "email") else None
-    label = getattr(actor, "email", None) or getattr(actor, "name", None) or "system"
+    label = actor_label(actor)
     return AuditEvent.create(
         user_id=user_id,
         actor=label,

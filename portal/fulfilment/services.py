@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import peewee as pw
 from flask_babel import lazy_gettext as _l
 
+from portal.audit.services import actor_label
 from portal.db import transaction, utcnow
 from portal.fulfilment.errors import EventIdReused, EventInvalid, IllegalFulfilmentStep
 from portal.fulfilment.models import FulfillmentEvent, FulfillmentOrder
@@ -33,7 +34,7 @@ from portal.inventory.status import MovementKind
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.resourcing import reject_fulfilment
-from portal.orders.services import _actor_label, transition_order
+from portal.orders.services import transition_order
 from portal.orders.status import (
     DeliveryMethod,
     OrderStatus,
@@ -156,7 +157,7 @@ def _advance(fulfillment_id: int, event_type: str, target: F, actor, source: str
     _check_step(fulfillment, order, target)
     event = FulfillmentEvent.create(
         fulfillment=fulfillment, type=event_type, from_status=fulfillment.status,
-        to_status=target, actor=_actor_label(actor)[:160], source=source, event_id=event_id,
+        to_status=target, actor=actor_label(actor)[:160], source=source, event_id=event_id,
         request_hash=digest, payload=json.dumps(payload))
     reason = payload.get("reason", "")[:160] if target == F.REJECTED else ""
     moved = (FulfillmentOrder.update(status=target, updated_at=utcnow(), rejected_reason=reason)

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
 
+from portal.audit.services import actor_label
 from portal.db import transaction
 from portal.errors import DomainError
 from portal.fulfilment.opening import WORKING, open_fulfilments
@@ -20,7 +21,6 @@ from portal.inventory.status import MovementKind
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderEvent, OrderLine, Reservation
 from portal.orders.promises import promise, release_promises, tie_to_lines
-from portal.orders.services import _actor_label
 from portal.orders.status import HOLDS_STOCK, ReservationStatus
 from portal.sourcing.facts import facts_for_order
 from portal.sourcing.services import record_decision, source
@@ -75,7 +75,7 @@ def _reject(order: Order, location: Location, actor, reason: str) -> Order:
                           reserved=-r.quantity, reference=order.number) for r in active],
                   actor)
     release_promises([r for r in held if r.status == ReservationStatus.PROMISED])
-    OrderEvent.create(order=order, kind=REJECTED, actor=_actor_label(actor),
+    OrderEvent.create(order=order, kind=REJECTED, actor=actor_label(actor),
                       note=f"{location.code}: {reason}" if reason else location.code)
     return _source_open_units(order, actor, f"rejected by {location.code}",
                               str(_l("No rule can source the units %(location)s rejected.",
@@ -132,7 +132,7 @@ def _source_open_units(order: Order, actor, reason: str, failure: str) -> Order:
     record_decision(order, result, reason=reason[:40])
     if result.plan is None:
         Order.update(attention=failure[:200]).where(Order.id == order.id).execute()
-        OrderEvent.create(order=order, kind="needs_attention", actor=_actor_label(actor),
+        OrderEvent.create(order=order, kind="needs_attention", actor=actor_label(actor),
                           note=failure)
         return Order.get_by_id(order.id)
     _reserve_open_units(order, open_units, result.plan, actor)
@@ -140,7 +140,7 @@ def _source_open_units(order: Order, actor, reason: str, failure: str) -> Order:
         open_fulfilments(order)
     Order.update(attention="").where(Order.id == order.id).execute()
     codes = sorted({Location.get_by_id(a.location_id).code for a in result.plan})
-    OrderEvent.create(order=order, kind="resourced", actor=_actor_label(actor),
+    OrderEvent.create(order=order, kind="resourced", actor=actor_label(actor),
                       note=f"{result.rule_name}: {', '.join(codes)}")
     return Order.get_by_id(order.id)
 

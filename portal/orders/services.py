@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from portal.audit.services import actor_label
 from portal.db import db, is_sqlite, transaction, utcnow
 from portal.fulfilment.opening import open_fulfilments
 from portal.inventory.availability import CHANNEL_KINDS
@@ -69,13 +70,6 @@ class NewOrder:
     store: str = ""             # location code where a store order was taken
     lines: list[dict] = field(default_factory=list)  # {"sku", "quantity", "unit_price"?}
     sources: dict[str, str] = field(default_factory=dict)  # SKU → location code, if chosen
-
-
-def _actor_label(actor) -> str:
-    """Who acted: a user's e-mail, an API key's name, a provider's name, else "system"."""
-    if isinstance(actor, str):
-        return actor
-    return getattr(actor, "email", None) or getattr(actor, "name", None) or "system"
 
 
 def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
@@ -368,7 +362,7 @@ def _reserve(order: Order, lines: list[OrderLine], plan, actor) -> None:
 def _event(order: Order, kind: str, from_status: str, to_status: str, actor,
            note: str = "") -> None:
     _insert(OrderEvent, [OrderEvent(order=order, kind=kind, from_status=from_status,
-                                    to_status=to_status, actor=_actor_label(actor), note=note)])
+                                    to_status=to_status, actor=actor_label(actor), note=note)])
 
 
 def transition_order(order: Order, target: str, actor=None, note: str = "") -> Order:

@@ -16,6 +16,7 @@ import peewee as pw
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 
+from portal.audit.services import actor_label
 from portal.db import transaction, utcnow
 from portal.errors import DomainError
 from portal.orders.errors import IllegalTransition
@@ -42,13 +43,6 @@ class RefundFailed(DomainError):
 
     code = "refund_failed"
     status = 502
-
-
-def actor_label(actor) -> str:
-    """Who acted: a user's e-mail, an API key's name, a provider's name, else "system"."""
-    if isinstance(actor, str):
-        return actor
-    return getattr(actor, "email", None) or getattr(actor, "name", None) or "system"
 
 
 def _refund_sum(payment: Payment, statuses) -> Decimal:

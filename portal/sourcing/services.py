@@ -14,7 +14,7 @@ import time
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.audit.services import record_audit
+from portal.audit.services import actor_label, record_audit
 from portal.db import db, transaction, utcnow
 from portal.errors import DomainError, NotFound
 from portal.sourcing.engine import Engine, OrderFacts, SourcingResult
@@ -89,10 +89,6 @@ def record_decision(order, result: SourcingResult, reason: str = "placed") -> No
 
 # --- versions -----------------------------------------------------------------------
 
-def _actor(actor) -> str:
-    return getattr(actor, "email", None) or str(actor or "system")
-
-
 def get_ruleset(version: int) -> RuleSet:
     ruleset = RuleSet.get_or_none(RuleSet.version == version)
     if ruleset is None:
@@ -107,7 +103,7 @@ def new_draft(actor, copy_of: int | None = None, note: str = "") -> RuleSet:
         latest = RuleSet.select(RuleSet.version).order_by(RuleSet.version.desc()).first()
         draft = RuleSet.create(version=(latest.version if latest else 0) + 1,
                                status=RuleSetStatus.DRAFT, note=note[:200],
-                               created_by=_actor(actor))
+                               created_by=actor_label(actor))
         _write_rules(draft, rules)
         record_audit(actor, "sourcing.draft_created", draft, version=draft.version,
                      copy_of=copy_of)
@@ -202,7 +198,7 @@ def publish(ruleset: RuleSet, actor) -> RuleSet:
     with transaction():
         (RuleSet.update(status=RuleSetStatus.ARCHIVED)
          .where(RuleSet.status == RuleSetStatus.PUBLISHED).execute())
-        moved = (RuleSet.update(status=RuleSetStatus.PUBLISHED, published_by=_actor(actor),
+        moved = (RuleSet.update(status=RuleSetStatus.PUBLISHED, published_by=actor_label(actor),
                                 published_at=utcnow())
                  .where(RuleSet.id == ruleset.id, RuleSet.status == ruleset.status).execute())
         if moved != 1:
