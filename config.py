@@ -85,7 +85,7 @@ class Config:
     # carrier tracking number is followed ({tracking_number}, optionally {public_url}).
     GS1_COMPANY_PREFIX = os.environ.get("GS1_COMPANY_PREFIX", "4012345")
     HOUSE_CARRIER_TRACKING_URL = os.environ.get(
-        "HOUSE_CARRIER_TRACKING_URL", "https://track.example.com/{tracking_number}")
+        "HOUSE_CARRIER_TRACKING_URL", "{public_url}/track/parcel/{tracking_number}")
 
     # Customer e-mails (portal/notifications): "file" writes .eml files into MAIL_OUTBOX_DIR,
     # "console" logs them, "smtp" sends them (the default once MAIL_SERVER is set). Their
@@ -107,6 +107,10 @@ class Config:
     # A revoked API key is refused at most this long after (each worker caches verified keys).
     API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
+    # Click & Collect: days an order waits at the store before it is cancelled and
+    # refunded, and wrong pickup codes tried before staff must send a new one.
+    PICKUP_DAYS = int(os.environ.get("PICKUP_DAYS", "7"))
+    PICKUP_MAX_ATTEMPTS = int(os.environ.get("PICKUP_MAX_ATTEMPTS", "5"))
     SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
         "sandbox-webhook", SECRET_KEY)
     # Stripe takes payments only when both secrets are set; none is ever written in code.

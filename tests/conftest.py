@@ -102,7 +102,8 @@ def client(app):
 
 def make_store(code: str = "BER", name: str = "Berlin Mitte", lat=52.52, lon=13.40,
                **fields) -> Location:
-    defaults = {"kind": "store", "city": name.split()[0], "country": "DE", "ships": True,
+    defaults = {"kind": "store", "city": name.split()[0], "street": "Hauptstraße 1",
+                "country": "DE", "ships": True,
                 "click_collect": True, "accepts_returns": True}
     return Location.create(code=code, name=name, latitude=lat, longitude=lon,
                            **{**defaults, **fields})

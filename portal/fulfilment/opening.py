@@ -1,14 +1,18 @@
-"""Opening fulfilment orders: one ``assigned`` fulfilment per location that holds
-reservations of a confirmed order. Called explicitly by ``transition_order`` (an order
-becomes confirmed) and by re-sourcing (new locations hold units); imports only models,
-so the order services can call it without an import cycle."""
+"""Opening and closing fulfilment orders with their order: one ``assigned`` fulfilment
+per location that holds reservations of a confirmed order (called by
+``transition_order`` when an order becomes confirmed, and by re-sourcing when new
+locations hold units); a cancelled order's open fulfilments become ``cancelled``
+(``cancel_open``, called by ``cancel_order``). Imports only models, so the order
+services can call it without an import cycle."""
 
 from __future__ import annotations
 
 from peewee import fn
 
-from portal.fulfilment.models import FulfillmentOrder
-from portal.fulfilment.status import OPEN
+from portal.audit.services import actor_label
+from portal.db import utcnow
+from portal.fulfilment.models import FulfillmentEvent, FulfillmentOrder
+from portal.fulfilment.status import OPEN, FulfillmentStatus
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.status import DeliveryMethod, OrderStatus, ReservationStatus
 
@@ -40,6 +44,21 @@ def open_fulfilments(order: Order) -> list[FulfillmentOrder]:
         created.append(FulfillmentOrder.create(order=order.id, location=location_id,
                                                number=f"{order.number}-{count}"))
     return created
+
+
+def cancel_open(order: Order, actor) -> int:
+    """Every open fulfilment of a cancelled ``order`` becomes ``cancelled``, with an
+    event (inside the caller's transaction); returns how many."""
+    parts = list(FulfillmentOrder.select().where(FulfillmentOrder.order == order.id,
+                                                 FulfillmentOrder.status.in_(list(OPEN))))
+    for part in parts:
+        FulfillmentEvent.create(fulfillment=part.id, type="cancelled", from_status=part.status,
+                                to_status=FulfillmentStatus.CANCELLED,
+                                actor=actor_label(actor)[:160], payload="{}")
+    if parts:
+        (FulfillmentOrder.update(status=FulfillmentStatus.CANCELLED, updated_at=utcnow())
+         .where(FulfillmentOrder.id.in_([p.id for p in parts])).execute())
+    return len(parts)
 
 
 def open_count(order_id: int) -> int:

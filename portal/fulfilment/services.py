@@ -3,12 +3,14 @@ them). ``advance`` checks the step against ``status.py``, records the event, mov
 fulfilment with a conditional UPDATE (``WHERE status = <expected>``) and makes the
 order follow, all in one transaction:
 
-- the first accepted fulfilment moves a confirmed order to ``in_fulfilment``;
+- packing a part that travels creates its shipment: parcels, tracking number, SSCCs
+  (``shipping.shipments``);
 - shipping (or a customer collecting) takes the units off the shelf as a ``sale``
-  movement and closes their reservations; when every fulfilment is done the order is
-  ``shipped`` (``collected`` when all were collected), else ``partially_shipped``;
+  movement and closes their reservations; shipping hands the shipment to the carrier;
 - a rejection releases the location's units and sources them again elsewhere
-  (``orders.resourcing``), which opens fulfilments at the new locations.
+  (``orders.resourcing``), which opens fulfilments at the new locations; labels printed
+  for it are void;
+- the order follows its parts (``progress.order_follows``).
 
 A step reported with an event id (a WMS's own id) is stored once per (source, id): the
 same report again returns the earlier result, another body under that id is refused.
@@ -28,23 +30,30 @@ from portal.audit.services import actor_label
 from portal.db import transaction, utcnow
 from portal.fulfilment.errors import EventIdReused, EventInvalid, IllegalFulfilmentStep
 from portal.fulfilment.models import FulfillmentEvent, FulfillmentOrder
-from portal.fulfilment.status import DONE, OPEN, FulfillmentStatus, can_transition, target_of
+from portal.fulfilment.progress import order_follows
+from portal.fulfilment.status import (
+    DONE,
+    INTERNAL,
+    OPEN,
+    FulfillmentStatus,
+    can_transition,
+    target_of,
+)
 from portal.inventory.services import Change, apply_changes
 from portal.inventory.status import MovementKind
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.resourcing import reject_fulfilment
-from portal.orders.services import transition_order
-from portal.orders.status import (
-    DeliveryMethod,
-    OrderStatus,
-    ReservationStatus,
-)
-from portal.orders.status import can_transition as order_can_transition
+from portal.orders.status import DeliveryMethod, OrderStatus, ReservationStatus
+from portal.shipping.models import Shipment
+from portal.shipping.shipments import ParcelSpec, create_shipment, suggested_weight
+from portal.shipping.status import ShipmentStatus
+from portal.shipping.tracking import hand_over
 
 F = FulfillmentStatus
 MAX_PARCELS = 50
-PARCEL_FIELDS = {"reference", "weight_kg", "sscc", "tracking_number"}
+PARCEL_FIELDS = {"reference", "weight_kg", "length_cm", "width_cm", "height_cm", "sscc",
+                 "tracking_number"}
 
 
 @dataclass
@@ -59,8 +68,7 @@ class Outcome:
 
 def clean_payload(event_type: str, payload: dict | None) -> dict:
     """The event's details checked for shape (``parcels``, ``tracking_number``,
-    ``reason``); raise EventInvalid naming each bad field. Parcels and the tracking
-    number are only stored for now; shipments and labels take them over later."""
+    ``reason``); raise EventInvalid naming each bad field."""
     payload = payload or {}
     errors: dict[str, str] = {}
     if target_of(event_type) is None:
@@ -99,6 +107,12 @@ def _clean_parcel(parcel, name: str, errors: dict) -> dict:
     if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
                                or not 0 < weight <= 1000):
         errors[f"{name}.weight_kg"] = str(_l("A weight in kg above 0, at most 1000."))
+    for size in ("length_cm", "width_cm", "height_cm"):
+        value = parcel.get(size)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 0 <= value <= 300):
+            errors[f"{name}.{size}"] = str(_l("Whole centimetres from 0 to %(most)s.",
+                                              most=300))
     sscc = parcel.get("sscc")
     if sscc is not None and not (isinstance(sscc, str) and re.fullmatch(r"\d{18}", sscc)):
         errors[f"{name}.sscc"] = str(_l("An SSCC has 18 digits."))
@@ -116,11 +130,18 @@ def _digest(event_type: str, payload: dict) -> str:
 
 
 def advance(fulfillment: FulfillmentOrder, event_type: str, actor, event_id: str | None = None,
-            payload: dict | None = None, source: str = "portal") -> Outcome:
+            payload: dict | None = None, source: str = "portal",
+            trusted: bool = False) -> Outcome:
     """Report ``event_type`` for a fulfilment (see the module's docstring); raise
-    IllegalFulfilmentStep (409) with nothing changed when the step does not follow."""
+    IllegalFulfilmentStep (409) with nothing changed when the step does not follow.
+    ``trusted``: the caller is the service that owns an internal step (collected with
+    the pickup code); anyone else reporting one is refused."""
     clean = clean_payload(event_type, payload)
     target = target_of(event_type)
+    if target in INTERNAL and not trusted:
+        raise IllegalFulfilmentStep(str(_l(
+            "A fulfilment is collected when the store hands the order over with the "
+            "customer's pickup code, and cancelled with its order.")))
     digest = _digest(event_type, clean)
     event_id = (event_id or "").strip()[:100] or None
     try:
@@ -167,13 +188,38 @@ def _advance(fulfillment_id: int, event_type: str, target: F, actor, source: str
         raise IllegalFulfilmentStep(str(_l("Fulfilment %(number)s changed meanwhile; reload "
                                            "it.", number=fulfillment.number)))
     location = Location.get_by_id(fulfillment.location_id)
+    fulfillment.location = location
     if target == F.REJECTED:
+        _void_labels(fulfillment)
         # Its own transaction becomes a savepoint of ours: all or nothing together.
         reject_fulfilment(order, location, actor, reason)
+    elif target == F.PACKED and not pickup_here(order, fulfillment):
+        _pack(fulfillment, payload, actor)
     elif target in DONE:
         _take_off_shelf(order, fulfillment, location, target, actor)
-    _order_follows(Order.get_by_id(order.id), actor, fulfillment.number)
+        if target == F.SHIPPED:
+            hand_over(fulfillment, actor, payload.get("tracking_number"))
+    order_follows(order, actor, fulfillment.number)
     return Outcome(FulfillmentOrder.get_by_id(fulfillment.id), event)
+
+
+def _pack(fulfillment: FulfillmentOrder, payload: dict, actor) -> None:
+    """The shipment of a part that travels: the reported parcels, or one parcel of the
+    articles' weight when none were reported (a bulk step, a WMS that only says packed)."""
+    errors: dict[str, str] = {}
+    specs = [ParcelSpec.parse(raw, f"parcels.{i}", errors)
+             for i, raw in enumerate(payload.get("parcels") or [])]
+    if errors:
+        raise EventInvalid(str(_l("The event is not valid.")), fields=errors)
+    if not specs:
+        specs = [ParcelSpec(suggested_weight(fulfillment))]
+    create_shipment(fulfillment, specs, actor, tracking_number=payload.get("tracking_number"))
+
+
+def _void_labels(fulfillment: FulfillmentOrder) -> None:
+    """A rejected part's shipments that never left are void (their numbers stay used)."""
+    (Shipment.delete().where(Shipment.fulfillment == fulfillment.id,
+                             Shipment.status == ShipmentStatus.CREATED).execute())
 
 
 def pickup_here(order: Order, fulfillment: FulfillmentOrder) -> bool:
@@ -228,27 +274,6 @@ def _take_off_shelf(order: Order, fulfillment: FulfillmentOrder, location: Locat
     apply_changes([Change(r.line.product_id, r.location_id, MovementKind.SALE,
                           on_hand=-r.quantity, reserved=-r.quantity,
                           reference=fulfillment.number) for r in held], actor)
-
-
-def _order_follows(order: Order, actor, note: str) -> None:
-    """Move the order after its fulfilments (only along ``orders/status.py``)."""
-    states = [status for (status,) in FulfillmentOrder.select(FulfillmentOrder.status)
-              .where(FulfillmentOrder.order == order.id,
-                     FulfillmentOrder.status != F.REJECTED).tuples()]
-    if order.status == OrderStatus.CONFIRMED and any(s != F.ASSIGNED for s in states):
-        transition_order(order, OrderStatus.IN_FULFILMENT, actor, note)
-    done = [s for s in states if s in DONE]
-    if not done:
-        return
-    if not any(s in OPEN for s in states) and not order.attention:
-        target = OrderStatus.COLLECTED if all(s == F.COLLECTED for s in done) \
-            else OrderStatus.SHIPPED
-    elif F.SHIPPED in done:
-        target = OrderStatus.PARTIALLY_SHIPPED
-    else:
-        return  # some collected, some still open: the order stays in fulfilment
-    if target != order.status and order_can_transition(order.status, target):
-        transition_order(order, target, actor, note)
 
 
 def reject_at(order: Order, location: Location, actor, reason: str = "") -> Order:

@@ -2,8 +2,11 @@
 
 assigned → accepted → picking → packed → shipped (home delivery, locker), or
 packed → ready_for_pickup → collected (Click & Collect at the pickup store); any open
-state → rejected (the location cannot fulfil; the units are sourced again). shipped is
-final for now: delivered comes with carrier tracking.
+state → rejected (the location cannot fulfil; the units are sourced again) or
+cancelled (the order was cancelled). Packing a part that travels creates its shipment
+(``shipping.shipments``); the shipment's own states (created → handed over → in transit
+→ delivered) carry on after shipped. A part collected at the store is handed over with
+the customer's pickup code (``pickup.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class FulfillmentStatus(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     COLLECTED = "collected"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # the order was cancelled while this part was open
 
 
 class EventType(StrEnum):
@@ -35,6 +39,7 @@ class EventType(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     COLLECTED = "collected"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 F = FulfillmentStatus
@@ -47,21 +52,26 @@ TARGETS: dict[EventType, FulfillmentStatus] = {
     EventType.READY_FOR_PICKUP: F.READY_FOR_PICKUP,
     EventType.COLLECTED: F.COLLECTED,
     EventType.REJECTED: F.REJECTED,
+    EventType.CANCELLED: F.CANCELLED,
 }
 
 OPEN = frozenset({F.ASSIGNED, F.ACCEPTED, F.PICKING, F.PACKED, F.READY_FOR_PICKUP})
 DONE = frozenset({F.SHIPPED, F.COLLECTED})
 
 TRANSITIONS: dict[FulfillmentStatus, frozenset[FulfillmentStatus]] = {
-    F.ASSIGNED: frozenset({F.ACCEPTED, F.REJECTED}),
-    F.ACCEPTED: frozenset({F.PICKING, F.REJECTED}),
-    F.PICKING: frozenset({F.PACKED, F.REJECTED}),
-    F.PACKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.REJECTED}),
-    F.READY_FOR_PICKUP: frozenset({F.COLLECTED, F.REJECTED}),
+    F.ASSIGNED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
+    F.ACCEPTED: frozenset({F.PICKING, F.REJECTED, F.CANCELLED}),
+    F.PICKING: frozenset({F.PACKED, F.REJECTED, F.CANCELLED}),
+    F.PACKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.REJECTED, F.CANCELLED}),
+    F.READY_FOR_PICKUP: frozenset({F.COLLECTED, F.REJECTED, F.CANCELLED}),
     F.SHIPPED: frozenset(),
     F.COLLECTED: frozenset(),
     F.REJECTED: frozenset(),
+    F.CANCELLED: frozenset(),
 }
+# Steps only the services take: collected needs the customer's pickup code
+# (``pickup.hand_over``), cancelled follows the order (``opening.cancel_open``).
+INTERNAL = frozenset({F.COLLECTED, F.CANCELLED})
 
 STATUS_LABELS = {
     F.ASSIGNED: _l("Assigned"),
@@ -72,6 +82,7 @@ STATUS_LABELS = {
     F.READY_FOR_PICKUP: _l("Ready for pickup"),
     F.COLLECTED: _l("Collected"),
     F.REJECTED: _l("Rejected"),
+    F.CANCELLED: _l("Cancelled"),
 }
 
 # The buttons of the queue: per state, the events a person may report next (besides
@@ -82,7 +93,6 @@ ACTION_LABELS = {
     EventType.PACKED: _l("Packed"),
     EventType.SHIPPED: _l("Shipped"),
     EventType.READY_FOR_PICKUP: _l("Ready for pickup"),
-    EventType.COLLECTED: _l("Collected"),
 }
 BULK_EVENTS = (EventType.ACCEPTED, EventType.PICKING, EventType.PACKED, EventType.SHIPPED,
                EventType.READY_FOR_PICKUP)
@@ -112,6 +122,4 @@ def next_events(status: str, pickup_here: bool) -> list[EventType]:
         return [EventType.PACKED]
     if status == F.PACKED:
         return [EventType.READY_FOR_PICKUP] if pickup_here else [EventType.SHIPPED]
-    if status == F.READY_FOR_PICKUP:
-        return [EventType.COLLECTED]
     return []

@@ -48,6 +48,7 @@ class StockLevel(BaseModel):
     on_hand = pw.IntegerField(default=0, constraints=[pw.Check("on_hand >= 0")])
     reserved = pw.IntegerField(default=0, constraints=[pw.Check("reserved >= 0")])
     safety_stock = pw.IntegerField(default=0, constraints=[pw.Check("safety_stock >= 0")])
+    bin = pw.CharField(max_length=20, default="")  # storage place, e.g. A-03-2 (pick lists)
     updated_at = pw.DateTimeField(default=utcnow)
 
     class Meta:

@@ -32,8 +32,7 @@ class MessageKind:
     label: object   # what the outbox screen calls it
 
 
-# The order status that sends each message. Shipped, ready for pickup, delivered: add
-# their entries here (and their templates) when those statuses are reached.
+# The order status that sends each message.
 STATUS_MESSAGES: dict[str, MessageKind] = {
     OrderStatus.CONFIRMED: MessageKind(
         "order_confirmed", _l("Your order %(number)s is confirmed"), _l("Order confirmed")),
@@ -41,13 +40,24 @@ STATUS_MESSAGES: dict[str, MessageKind] = {
         "order_cancelled", _l("Your order %(number)s has been cancelled"),
         _l("Order cancelled")),
 }
-KINDS = {kind.name: kind for kind in STATUS_MESSAGES.values()}
+# Messages of one event rather than a status: each parcel that leaves or arrives, and
+# the pickup code (queued by shipping and fulfilment with the details in ``extra``).
+PICKUP_READY = MessageKind("pickup_ready", _l("Your order %(number)s is ready for pickup"),
+                           _l("Ready for pickup"))
+SHIPMENT_SENT = MessageKind("shipment_sent", _l("Your order %(number)s is on its way"),
+                            _l("Parcel shipped"))
+SHIPMENT_DELIVERED = MessageKind("shipment_delivered",
+                                 _l("Your parcel of order %(number)s has arrived"),
+                                 _l("Parcel delivered"))
+KINDS = {kind.name: kind for kind in (*STATUS_MESSAGES.values(), PICKUP_READY, SHIPMENT_SENT,
+                                      SHIPMENT_DELIVERED)}
 
 # Reasons the system itself gives (orders and payments services), said to the customer in
 # their words; a clerk's reason is passed on as typed.
 SYSTEM_REASONS = {
     "payment not received in time": _l("We did not receive the payment in time."),
     "payment could not be started": _l("The payment could not be started."),
+    "not collected in time": _l("The order was not collected within the pickup period."),
 }
 
 
@@ -92,13 +102,15 @@ def order_context(order: Order, note: str = "") -> dict:
 
 
 def render_order_message(order: Order, kind: MessageKind, language: str,
-                         note: str = "") -> tuple[str, str, str | None]:
-    """Subject, text body and HTML body (None without an .html template) in ``language``."""
+                         note: str = "", extra: dict | None = None
+                         ) -> tuple[str, str, str | None]:
+    """Subject, text body and HTML body (None without an .html template) in ``language``;
+    ``extra`` adds the event's details (a pickup code, a shipment) to the context."""
     environment = current_app.jinja_env
     with force_locale(language):
         context = order_context(order, note)
         subject = str(kind.subject) % {"number": order.number}
-        context.update(subject=subject, language=language)
+        context.update(extra or {}, subject=subject, language=language)
         text = environment.get_template(f"{TEMPLATES}/{kind.name}.txt").render(context)
         try:
             html_template = environment.get_template(f"{TEMPLATES}/{kind.name}.html")

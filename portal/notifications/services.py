@@ -49,9 +49,11 @@ def queue_status_message(order: Order, status: str, note: str = "") -> None:
         queue_order_message(order, kind, note=note)
 
 
-def queue_order_message(order: Order, kind: MessageKind, note: str = "", ref: str = "") -> None:
+def queue_order_message(order: Order, kind: MessageKind, note: str = "", ref: str = "",
+                        extra: dict | None = None) -> None:
     """Queue ``kind`` for ``order`` once (``ref`` tells apart repeated events of one kind,
-    e.g. a shipment number). Orders without a usable e-mail address queue nothing.
+    e.g. a shipment number; ``extra`` is more context for the template). Orders without
+    a usable e-mail address queue nothing.
 
     A template that fails to render does not stop the order: the row is stored as
     failed with the error, visible in the outbox."""
@@ -69,7 +71,7 @@ def queue_order_message(order: Order, kind: MessageKind, note: str = "", ref: st
     row = {"order": order.id, "kind": kind.name, "dedupe_key": key, "recipient": recipient,
            "language": language, "created_at": now, "next_attempt_at": now}
     try:
-        subject, text, html = render_order_message(order, kind, language, note)
+        subject, text, html = render_order_message(order, kind, language, note, extra)
         row.update(subject=subject[:255], text_body=text, html_body=html)
     except Exception as error:  # noqa: BLE001 - a template bug must not block the order
         log.exception("order %s: %s message did not render", order.id, kind.name)

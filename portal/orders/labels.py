@@ -8,6 +8,7 @@ STATUS_LABELS = {
     "in_fulfilment": _l("In fulfilment"),
     "partially_shipped": _l("Partially shipped"),
     "shipped": _l("Shipped"),
+    "ready_for_pickup": _l("Ready for pickup"),
     "delivered": _l("Delivered"),
     "collected": _l("Collected"),
     "cancelled": _l("Cancelled"),
@@ -27,4 +28,7 @@ EVENT_LABELS = {
     "fulfilment_rejected": _l("A location could not fulfil"),
     "resourced": _l("Sourced again"),
     "needs_attention": _l("Needs attention"),
+    "shipment": _l("Shipment"),
+    "pickup_refused": _l("Wrong pickup code"),
+    "pickup_code": _l("Pickup code sent"),
 }

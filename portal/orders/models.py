@@ -40,6 +40,11 @@ class Order(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
     reserved_until = pw.DateTimeField(null=True, index=True)  # unpaid orders release then
     attention = pw.CharField(max_length=200, default="")  # why no rule could source it
+    # Click & Collect: a hash of the code the customer shows at pickup (fulfilment/pickup.py),
+    # when the order became ready, and the wrong codes tried since.
+    pickup_code_hash = pw.CharField(max_length=64, default="")
+    pickup_ready_at = pw.DateTimeField(null=True, index=True)
+    pickup_attempts = pw.IntegerField(default=0)
 
     class Meta:
         table_name = "sales_order"  # "order" is a reserved word in SQL

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.audit.services import actor_label
 from portal.db import db, is_sqlite, transaction, utcnow
-from portal.fulfilment.opening import open_fulfilments
+from portal.fulfilment.opening import cancel_open, open_fulfilments
 from portal.inventory.availability import CHANNEL_KINDS
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
@@ -40,6 +40,7 @@ from portal.orders.status import (
     ReservationStatus,
     can_transition,
 )
+from portal.shipping.models import ParcelLocker
 from portal.sourcing.engine import OrderFacts
 from portal.sourcing.services import record_decision, source
 
@@ -93,8 +94,8 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
             errors["delivery.pickup_location"] = str(_l("Choose a store that offers Click & "
                                                         "Collect."))
         resolved["pickup"] = pickup
-    if request.delivery_method == DeliveryMethod.LOCKER and not request.locker_id.strip():
-        errors["delivery.locker_id"] = str(_l("Give the parcel locker's id."))
+    if request.delivery_method == DeliveryMethod.LOCKER and not _locker_known(request.locker_id):
+        errors["delivery.locker_id"] = str(_l("Give the id of a parcel locker in service."))
     if request.delivery_method in (DeliveryMethod.HOME, DeliveryMethod.LOCKER):
         for name in ("ship_name", "ship_street", "ship_postcode", "ship_city"):
             if not getattr(request, name).strip():
@@ -111,6 +112,11 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
     if request.delivery_method == DeliveryMethod.CARRY_OUT:
         _validate_carry_out(resolved, prices, errors)
     return errors, wanted, resolved
+
+
+def _locker_known(code: str) -> bool:
+    return bool(code.strip()) and ParcelLocker.select().where(
+        ParcelLocker.code == code.strip(), ParcelLocker.active == True).exists()  # noqa: E712
 
 
 def _validate_carry_out(resolved: dict, prices: dict, errors: dict) -> None:
@@ -365,6 +371,12 @@ def _event(order: Order, kind: str, from_status: str, to_status: str, actor,
                                     to_status=to_status, actor=actor_label(actor), note=note)])
 
 
+def note_event(order: Order, kind: str, actor, note: str = "") -> None:
+    """Put a step that is not a status change on the order's timeline (``kind`` is one
+    of ``labels.EVENT_LABELS``)."""
+    _event(order, kind, "", "", actor, note)
+
+
 def transition_order(order: Order, target: str, actor=None, note: str = "") -> Order:
     """Move an order to ``target`` as ``status.py`` allows, or raise IllegalTransition.
 
@@ -393,6 +405,7 @@ def cancel_order(order: Order, actor=None, reason: str = "") -> Order:
     with transaction():
         was_holding = order.status in HOLDS_STOCK
         transition_order(order, OrderStatus.CANCELLED, actor, reason)
+        cancel_open(order, actor)
         if was_holding:
             release_reservations(order, actor)
     return order

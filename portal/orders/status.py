@@ -11,6 +11,7 @@ class OrderStatus(StrEnum):
     IN_FULFILMENT = "in_fulfilment"
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
+    READY_FOR_PICKUP = "ready_for_pickup"  # Click & Collect: every part waits at the store
     DELIVERED = "delivered"
     COLLECTED = "collected"
     CANCELLED = "cancelled"
@@ -36,8 +37,11 @@ S = OrderStatus
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_PAYMENT: frozenset({S.CONFIRMED, S.CANCELLED}),
     S.CONFIRMED: frozenset({S.IN_FULFILMENT, S.COLLECTED, S.CANCELLED}),
-    S.IN_FULFILMENT: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.COLLECTED, S.CANCELLED}),
+    S.IN_FULFILMENT: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP,
+                                S.COLLECTED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),
+    # Uncollected after PICKUP_DAYS: cancelled, refunded, the units back in stock.
+    S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.COLLECTED, S.RETURNED}),
     S.DELIVERED: frozenset({S.RETURNED}),
     S.COLLECTED: frozenset({S.RETURNED}),
@@ -46,7 +50,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 # While an order is in one of these, its reservations hold stock.
-HOLDS_STOCK = frozenset({S.PENDING_PAYMENT, S.CONFIRMED, S.IN_FULFILMENT, S.PARTIALLY_SHIPPED})
+HOLDS_STOCK = frozenset({S.PENDING_PAYMENT, S.CONFIRMED, S.IN_FULFILMENT, S.PARTIALLY_SHIPPED,
+                         S.READY_FOR_PICKUP})
 
 
 def can_transition(current: str, target: str) -> bool:

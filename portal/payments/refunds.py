@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import peewee as pw
@@ -195,12 +196,14 @@ def stop_open_attempts(order: Order) -> list[Payment]:
     return [Payment.get_by_id(payment.id) for payment in payments]
 
 
-def cancel_with_refund(order: Order, actor=None, reason: str = "") -> list[Refund]:
+def cancel_with_refund(order: Order, actor=None, reason: str = "",
+                       also: Callable[[], None] | None = None) -> list[Refund]:
     """Cancel an order and give its stock back; money it took goes back first, in full,
     through the provider that took it, and open payment attempts are stopped so the
     customer can no longer pay. When a provider fails, the order stays as it was and the
-    provider's error is raised. Returns the refunds made (their notes tell the clerk
-    what to hand back)."""
+    provider's error is raised. ``also`` runs in the cancelling transaction (e.g. units
+    that waited for pickup go back on the shelf). Returns the refunds made (their notes
+    tell the clerk what to hand back)."""
     if not can_transition(order.status, OrderStatus.CANCELLED):
         raise IllegalTransition(str(_l("An order in status %(current)s cannot become "
                                        "%(target)s.", current=order.status,
@@ -210,7 +213,10 @@ def cancel_with_refund(order: Order, actor=None, reason: str = "") -> list[Refun
                if payment.status == PaymentStatus.AUTHORIZED]
     refunds = [refund for refund in refunds if refund is not None]
     try:
-        cancel_order(order, actor, reason)
+        with transaction():
+            cancel_order(order, actor, reason)
+            if also is not None:
+                also()
     except IllegalTransition as error:
         if not refunds:
             raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from portal.fulfilment.errors import IllegalFulfilmentStep
+from portal.fulfilment.handover import collect
 from portal.fulfilment.models import FulfillmentEvent
 from portal.fulfilment.services import advance
 from portal.inventory import services as stock
@@ -16,6 +17,7 @@ from portal.orders.models import Order, Reservation
 from portal.orders.services import cancel_order, place_order
 from portal.payments.services import record_in_store_payment
 from tests.fulfilment.conftest import fulfilments, level, paid_order
+from tests.fulfilment.test_pickup import pickup_code
 from tests.inventory.conftest import make_product
 from tests.orders.test_place_order import web_order
 
@@ -91,9 +93,9 @@ def test_click_and_collect_goes_to_ready_for_pickup_and_collected(ctx, shelf, st
         advance(fulfillment, "shipped", users["employee"])
 
     advance(fulfillment, "ready_for_pickup", users["employee"])
-    assert status_of(order) == "in_fulfilment"
+    assert status_of(order) == "ready_for_pickup"
     assert level(shelf["shoe"], stores["BER"]) == (3, 1)
-    advance(fulfillment, "collected", users["employee"])
+    collect(order, stores["BER"], pickup_code(order), users["employee"])
 
     assert status_of(fulfillment) == "collected" and status_of(order) == "collected"
     assert level(shelf["shoe"], stores["BER"]) == (2, 0)
