@@ -106,3 +106,17 @@ SOURCING_RULES = [
      "pool": {"suppliers_serving_country": True}, "ordering": ["distance"],
      "limits": {"max_fulfilments": 1, "allow_dropship": True}},
 ]
+
+# Parcel lockers the web shop may send orders to: (code, name, street, postcode, city,
+# the store it stands at or None).
+LOCKERS = [
+    ("PL-BER-01", "Paketstation Alexanderplatz", "Alexanderplatz 9", "10178", "Berlin", "BER"),
+    ("PL-HAM-01", "Paketstation Mönckebergstraße", "Mönckebergstraße 16", "20095", "Hamburg",
+     "HAM"),
+    ("PL-MUC-01", "Paketstation Kaufingerstraße", "Kaufingerstraße 28", "80331", "München",
+     "MUC"),
+    ("PL-CGN-01", "Paketstation Hohe Straße", "Hohe Straße 52", "50667", "Köln", "CGN"),
+    ("PL-BER-17", "Paketstation Ostbahnhof", "Koppenstraße 3", "10243", "Berlin", None),
+    ("PL-FRA-05", "Paketstation Hauptbahnhof", "Am Hauptbahnhof 1", "60329", "Frankfurt am Main",
+     None),
+]

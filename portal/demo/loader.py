@@ -15,6 +15,7 @@ from portal.inventory.models import IncomingStock, Product, StockLevel, StockMov
 from portal.inventory.status import IncomingSource, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
+from portal.shipping.models import ParcelLocker
 from portal.sourcing.models import RuleSet
 from portal.sourcing.services import publish_new_version
 from portal.suppliers.models import Supplier
@@ -40,6 +41,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
         with transaction():
             added = _create_suppliers()
             _create_rules()
+            _create_lockers()
         if added:
             return f"Demo data is already loaded; added {added} suppliers."
         return "Demo data is already loaded."
@@ -52,6 +54,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
         _create_users(locations)
         suppliers = _create_suppliers()
         _create_rules()
+        _create_lockers()
     return (f"Loaded {len(locations)} locations, {len(products)} products, {rows} stock rows, "
             f"{incoming} incoming deliveries, {suppliers} suppliers and "
             f"{len(data.STORES) + len(data.STAFF)} users.")
@@ -157,7 +160,9 @@ def _create_stock(rng, locations, products) -> int:
                 continue
             on_hand, safety = stock
             levels.append({"product": product.id, "location": location.id, "on_hand": on_hand,
-                           "safety_stock": safety, "updated_at": now})
+                           "safety_stock": safety, "updated_at": now,
+                           "bin": _bin(product) if location.kind == LocationKind.WAREHOUSE
+                           else ""})
             movements.append({"product": product.id, "location": location.id, "at": now,
                               "kind": MovementKind.OPENING, "on_hand_delta": on_hand,
                               "safety_delta": safety, "reason": "Demo opening balance",
@@ -166,6 +171,25 @@ def _create_stock(rng, locations, products) -> int:
         StockLevel.insert_many(levels[start:start + BATCH]).execute()
         StockMovement.insert_many(movements[start:start + BATCH]).execute()
     return len(levels)
+
+
+def _bin(product: Product) -> str:
+    """A warehouse shelf place: aisle by category, then rack and level from the id."""
+    aisle = "ABCDEFGH"[sum(map(ord, product.category)) % 8]
+    return f"{aisle}-{product.id % 40 + 1:02d}-{product.id % 5 + 1}"
+
+
+def _create_lockers() -> int:
+    """Create the demo parcel lockers that are missing; return how many."""
+    made = 0
+    for code, name, street, postcode, city, store in data.LOCKERS:
+        if ParcelLocker.select().where(ParcelLocker.code == code).exists():
+            continue
+        ParcelLocker.create(code=code, name=name, street=street, postcode=postcode, city=city,
+                            location=Location.get_or_none(Location.code == store) if store
+                            else None)
+        made += 1
+    return made
 
 
 def _create_incoming(rng, locations, products) -> int:

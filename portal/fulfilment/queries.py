@@ -13,6 +13,7 @@ from portal.inventory.models import IncomingStock, Product
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.status import OrderStatus, ReservationStatus
+from portal.shipping.models import Shipment
 
 F = FulfillmentStatus
 R = ReservationStatus
@@ -67,6 +68,16 @@ def lines_of(fulfillments: list[FulfillmentOrder]) -> dict[int, list[dict]]:
             "sku": row["sku"], "name": row["name"], "quantity": row["quantity"],
             "promised_until": row["expected_on"] if promised else None})
     return dict(lines)
+
+
+def tracking_numbers(fulfillments: list[FulfillmentOrder]) -> dict[int, list[str]]:
+    """Fulfilment id → the tracking numbers of its shipments, in one query."""
+    numbers: dict[int, list[str]] = defaultdict(list)
+    for fulfillment_id, number in (Shipment.select(Shipment.fulfillment, Shipment.tracking_number)
+                                   .where(Shipment.fulfillment.in_([f.id for f in fulfillments]))
+                                   .order_by(Shipment.id).tuples()):
+        numbers[fulfillment_id].append(number)
+    return dict(numbers)
 
 
 def fulfilments_of(order: Order) -> dict[int, FulfillmentOrder]:

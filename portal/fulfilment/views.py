@@ -9,7 +9,7 @@ to the queue with flash messages, with htmx it answers the queue fragment.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -62,13 +62,14 @@ def _context(filters: dict, report: list | None = None) -> dict:
     filters = {**filters, "location": location.code}
     page = paginate(queries.queue(location, filters["status"], filters["q"]), per_page=30)
     lines = queries.lines_of(page.items)
-    rows = [{"f": f, "lines": lines.get(f.id, []),
-             "actions": next_events(f.status, pickup_here(f.order, f)),
+    numbers = queries.tracking_numbers(page.items) if page.items else {}
+    rows = [{"f": f, "lines": lines.get(f.id, []), "here": (here := pickup_here(f.order, f)),
+             "actions": next_events(f.status, here), "tracking": numbers.get(f.id, []),
              "open": f.status in OPEN} for f in page.items]
     return {"location": location, "locations": places, "filters": filters, "page": page,
             "rows": rows, "counts": queries.status_counts(location), "report": report or [],
             "status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS,
-            "bulk_events": BULK_EVENTS}
+            "bulk_events": BULK_EVENTS, "print_endpoints": current_app.view_functions}
 
 
 @bp.get("/")
@@ -144,3 +145,5 @@ def bulk():
     summary = (not any(not ok for ok, _m in report),
                _("%(done)s of %(total)s rows done.", done=done, total=len(report)))
     return _answer(filters, [summary, *report])
+
+from portal.fulfilment import pack_views  # noqa: E402,F401  (routes on bp)
