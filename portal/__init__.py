@@ -43,11 +43,13 @@ def create_app(config: object | str = "config.Config", **overrides) -> Flask:
 
     from portal.cli import register_cli
     from portal.errorpages import register_error_handlers
+    from portal.fulfilment.cli import pickups_cli
     from portal.notifications.cli import outbox_cli
 
     register_error_handlers(app)
     register_cli(app)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(pickups_cli)
 
     @app.get("/favicon.ico")
     def _favicon():  # browsers ask for it on their own, e.g. in the PDF viewer
@@ -83,11 +85,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
-    from portal.api import availability, fulfillments, orders  # noqa: F401 - add their routes
+    from portal.api import availability, fulfillments, lockers, orders, shipments  # noqa: F401
+    from portal.api.tracking import public_bp as public_api_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.fulfilment.pickup_views import bp as pickups_bp
     from portal.fulfilment.views import bp as fulfilment_bp
     from portal.inventory.import_views import bp as imports_bp
     from portal.inventory.ledger_views import bp as ledger_bp
@@ -105,5 +109,5 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, counter_bp, orders_bp, tracking_bp, stock_bp,
                       ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
                       sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp,
-                      fulfilment_bp):
+                      fulfilment_bp, pickups_bp, public_api_bp):
         app.register_blueprint(blueprint)

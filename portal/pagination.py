@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request, url_for
 from peewee import fn
@@ -14,6 +14,10 @@ class Page:
     number: int
     per_page: int
     total: int
+    # Where the page links lead: the list's endpoint and filters. Unset, they lead to the
+    # current request's URL (fine for a GET; a POST's answer names its list).
+    endpoint: str | None = None
+    args: dict = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -28,7 +32,9 @@ class Page:
         return self.number < self.pages
 
     def url(self, number: int) -> str:
-        """The current URL with ``page`` replaced, other query arguments kept."""
+        """The list's URL with ``page`` replaced, other query arguments kept."""
+        if self.endpoint:
+            return url_for(self.endpoint, **{**self.args, "page": number})
         args = request.args.to_dict()
         args["page"] = number
         return url_for(request.endpoint, **(request.view_args or {}), **args)
@@ -42,14 +48,17 @@ def count_up_to(query, cap: int) -> int:
     return model.select(fn.COUNT(1)).from_(limited.alias("capped")).scalar()
 
 
-def paginate(query, per_page: int = 25) -> Page:
-    """Read ``?page=`` (bad values mean page 1) and return that page of ``query``."""
+def paginate(query, per_page: int = 25, number: object = None, endpoint: str | None = None,
+             args: dict | None = None) -> Page:
+    """That page of ``query``: ``number`` or else ``?page=`` (bad values mean page 1);
+    ``endpoint`` and ``args`` say where its links lead (see ``Page``)."""
     try:
-        number = max(1, int(request.args.get("page", 1)))
+        number = max(1, int(number if number not in (None, "") else request.args.get("page", 1)))
     except ValueError:
         number = 1
     total = query.count()
     last = max(1, -(-total // per_page))
     number = min(number, last)
     items = list(query.paginate(number, per_page))
-    return Page(items, number, per_page, total)
+    return Page(items, number, per_page, total, endpoint, {k: v for k, v in (args or {}).items()
+                                                          if v not in (None, "")})

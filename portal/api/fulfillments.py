@@ -24,6 +24,7 @@ from portal.fulfilment.services import advance
 from portal.fulfilment.status import FulfillmentStatus
 from portal.locations.models import Location
 from portal.orders.models import Order
+from portal.shipping.queries import fulfilment_shipments_json
 
 MAX_PER_PAGE = 200
 
@@ -49,8 +50,21 @@ def require_fulfillment_scope(scope: ApiScope):
     return decorator
 
 
-def fulfillment_json(fulfillment: FulfillmentOrder, lines: list[dict]) -> dict:
-    """A fulfilment as the WMS sees it (``fulfillment.order`` already joined)."""
+def event_id_of(body: dict, errors: dict) -> str:
+    """The event id of a reported event (body, else the ``Idempotency-Key`` header);
+    a bad one goes into ``errors``."""
+    event_id = body.get("event_id", request.headers.get("Idempotency-Key", ""))
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 100:
+        errors["event_id"] = ("Required (body or Idempotency-Key header): a unique string "
+                              "of at most 100 characters per event.")
+        return ""
+    return event_id.strip()
+
+
+def fulfillment_json(fulfillment: FulfillmentOrder, lines: list[dict],
+                     shipments: list[dict] | None = None) -> dict:
+    """A fulfilment as the WMS sees it (``fulfillment.order`` already joined;
+    ``shipments`` from ``fulfilment_shipments_json``)."""
     order = fulfillment.order
     pickup = order.pickup_location if order.pickup_location_id else None
     return {
@@ -63,6 +77,7 @@ def fulfillment_json(fulfillment: FulfillmentOrder, lines: list[dict]) -> dict:
                    **({"promised_until": line["promised_until"].isoformat()}
                       if line["promised_until"] else {})} for line in lines],
         "rejected_reason": fulfillment.rejected_reason or None,
+        "shipments": shipments or [],
         "created_at": fulfillment.created_at.isoformat() + "Z",
         "updated_at": fulfillment.updated_at.isoformat() + "Z",
     }
@@ -105,11 +120,12 @@ def list_fulfillments():
     more, rows = len(rows) > per_page, rows[:per_page]
     for row in rows:
         row.location = location  # all rows are this location's
-    lines = lines_of(rows)
+    lines, shipments = lines_of(rows), fulfilment_shipments_json([row.id for row in rows])
     args = {"location": location.code, "per_page": per_page, **({"status": status}
                                                                 if status else {})}
     return jsonify({
-        "items": [fulfillment_json(row, lines.get(row.id, [])) for row in rows],
+        "items": [fulfillment_json(row, lines.get(row.id, []), shipments.get(row.id))
+                  for row in rows],
         "page": page, "per_page": per_page,
         "next": url_for(".list_fulfillments", page=page + 1, _external=True, **args)
         if more else None})
@@ -118,8 +134,13 @@ def list_fulfillments():
 @bp.get("/fulfillments/<int:fulfillment_id>")
 @require_fulfillment_scope(ApiScope.FULFILLMENTS_READ)
 def get_fulfillment(fulfillment_id: int):
-    fulfillment = _one(fulfillment_id)
-    return jsonify(fulfillment_json(fulfillment, lines_of([fulfillment]).get(fulfillment.id, [])))
+    return jsonify(_full_json(_one(fulfillment_id)))
+
+
+def _full_json(fulfillment: FulfillmentOrder) -> dict:
+    """One fulfilment with its lines and shipments."""
+    return fulfillment_json(fulfillment, lines_of([fulfillment]).get(fulfillment.id, []),
+                            fulfilment_shipments_json([fulfillment.id]).get(fulfillment.id))
 
 
 @bp.post("/fulfillments/<int:fulfillment_id>/events")
@@ -129,17 +150,14 @@ def report_event(fulfillment_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.", fields={"body": "JSON object"})
-    event_id = body.get("event_id", request.headers.get("Idempotency-Key", ""))
     errors: dict[str, str] = {}
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 100:
-        errors["event_id"] = ("Required (body or Idempotency-Key header): a unique string "
-                              "of at most 100 characters per event.")
+    event_id = event_id_of(body, errors)
     if not isinstance(body.get("type"), str):
         errors["type"] = "One of: accepted, picked, packed, shipped, rejected, ..."
     if errors:
         raise BadRequest("The event is not valid.", fields=errors)
     fulfillment = _one(fulfillment_id)
-    outcome = advance(fulfillment, body["type"], g.api_key, event_id=event_id.strip(),
+    outcome = advance(fulfillment, body["type"], g.api_key, event_id=event_id,
                       payload={k: body.get(k) for k in ("parcels", "tracking_number", "reason")},
                       source=f"api:{g.api_key.id}")
     current = _one(fulfillment_id)
@@ -148,7 +166,7 @@ def report_event(fulfillment_id: int):
         "event": {"id": event.event_id, "type": event.type, "from_status": event.from_status,
                   "to_status": event.to_status, "at": event.at.isoformat() + "Z"},
         "duplicate": outcome.replayed,
-        "fulfillment": fulfillment_json(current, lines_of([current]).get(current.id, []))})
+        "fulfillment": _full_json(current)})
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -26,6 +26,7 @@ from portal.payments.providers import get_provider, provider_names
 from portal.payments.queries import PaymentView, main_payment, order_payments
 from portal.payments.refunds import cancel_with_refund
 from portal.payments.services import start_order_payment
+from portal.shipping.queries import order_shipments_json
 
 API_CHANNELS = ("web", "marketplace")
 
@@ -128,6 +129,7 @@ def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
         "reserved_until": order.reserved_until.isoformat() + "Z"
         if order.reserved_until else None,
         "payment": _payment_json(order_payments(order) if payments is None else payments),
+        "shipments": order_shipments_json(order.id),
     }
 
 

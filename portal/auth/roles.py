@@ -32,6 +32,7 @@ class ApiScope(StrEnum):
     FULFILLMENTS = "fulfillments"  # both of the next two (keys made before they existed)
     FULFILLMENTS_READ = "fulfillments:read"
     FULFILLMENTS_WRITE = "fulfillments:write"
+    SHIPMENTS_WRITE = "shipments:write"  # carriers report tracking events
     RETURNS_WRITE = "returns:write"
     MARKETPLACE = "marketplace"
 
@@ -43,6 +44,7 @@ SCOPE_LABELS = {
     ApiScope.FULFILLMENTS: _l("Pull fulfilments, report WMS events"),
     ApiScope.FULFILLMENTS_READ: _l("Read fulfilments (WMS work queue)"),
     ApiScope.FULFILLMENTS_WRITE: _l("Report fulfilment events (WMS)"),
+    ApiScope.SHIPMENTS_WRITE: _l("Report shipment tracking events (carriers)"),
     ApiScope.RETURNS_WRITE: _l("Register returns"),
     ApiScope.MARKETPLACE: _l("Marketplace sync"),
 }

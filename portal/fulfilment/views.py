@@ -9,7 +9,7 @@ to the queue with flash messages, with htmx it answers the queue fragment.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -60,7 +60,9 @@ def _location(code: str):
 def _context(filters: dict, report: list | None = None) -> dict:
     location, places = _location(filters["location"])
     filters = {**filters, "location": location.code}
-    page = paginate(queries.queue(location, filters["status"], filters["q"]), per_page=30)
+    page = paginate(queries.queue(location, filters["status"], filters["q"]), per_page=30,
+                    number=filters["page"], endpoint="fulfilment.index",
+                    args={k: filters[k] for k in ("location", "status", "q")})
     lines = queries.lines_of(page.items)
     numbers = queries.tracking_numbers(page.items) if page.items else {}
     rows = [{"f": f, "lines": lines.get(f.id, []), "here": (here := pickup_here(f.order, f)),
@@ -69,7 +71,7 @@ def _context(filters: dict, report: list | None = None) -> dict:
     return {"location": location, "locations": places, "filters": filters, "page": page,
             "rows": rows, "counts": queries.status_counts(location), "report": report or [],
             "status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS,
-            "bulk_events": BULK_EVENTS, "print_endpoints": current_app.view_functions}
+            "bulk_events": BULK_EVENTS}
 
 
 @bp.get("/")
@@ -146,4 +148,4 @@ def bulk():
                _("%(done)s of %(total)s rows done.", done=done, total=len(report)))
     return _answer(filters, [summary, *report])
 
-from portal.fulfilment import pack_views  # noqa: E402,F401  (routes on bp)
+from portal.fulfilment import pack_views, picklist_views  # noqa: E402,F401  (routes on bp)

@@ -57,7 +57,7 @@ COLUMNS = {
     ImportKind.LOCATIONS: ("code", "name", "kind", "street", "postcode", "city", "country",
                            "latitude", "longitude", "ships", "click_collect", "locker_pickup",
                            "accepts_returns", "daily_capacity", "priority", "active"),
-    ImportKind.STOCK: ("sku", "location", "on_hand", "safety_stock"),
+    ImportKind.STOCK: ("sku", "location", "on_hand", "safety_stock", "bin"),
 }
 REQUIRED = {ImportKind.PRODUCTS: ("sku", "name", "price"),
             ImportKind.LOCATIONS: ("code", "name", "kind"),
@@ -339,7 +339,8 @@ def apply_import(kind: ImportKind | str, data: bytes, filename: str, user,
 # -- exports ---------------------------------------------------------------------------
 
 EXPORT_COLUMNS = {**COLUMNS, ImportKind.STOCK: ("sku", "name", "location", "on_hand",
-                                                "reserved", "safety_stock", "available")}
+                                                "reserved", "safety_stock", "available",
+                                                "bin")}
 EXPORT_BATCH = 2_000
 
 
@@ -375,9 +376,10 @@ def export_rows(kind: ImportKind | str, location: Location | None = None) -> Ite
         return
     query = (StockLevel.select(StockLevel.id, Product.sku, Product.name, Location.code,
                                StockLevel.on_hand, StockLevel.reserved,
-                               StockLevel.safety_stock)
+                               StockLevel.safety_stock, StockLevel.bin)
              .join(Product).switch(StockLevel).join(Location))
     if location is not None:
         query = query.where(StockLevel.location == location)
-    for _id, sku, name, code, on_hand, reserved, safety in _keyset(query, StockLevel.id):
-        yield sku, name, code, on_hand, reserved, safety, max(on_hand - reserved - safety, 0)
+    for _id, sku, name, code, on_hand, reserved, safety, bin_ in _keyset(query, StockLevel.id):
+        yield (sku, name, code, on_hand, reserved, safety,
+               max(on_hand - reserved - safety, 0), bin_)

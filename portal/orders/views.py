@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.errors import DomainError
-from portal.fulfilment.queries import fulfilments_of
+from portal.fulfilment.queries import fulfilments_of, queue_locations
 from portal.fulfilment.services import reject_at
 from portal.fulfilment.status import STATUS_LABELS as FULFILMENT_LABELS
-from portal.htmx import wants_fragment
+from portal.htmx import htmx_redirect, wants_fragment
 from portal.locations.models import Location
 from portal.orders import queries
 from portal.orders.models import Order
 from portal.orders.queries import location_choices
 from portal.orders.resourcing import source_again
 from portal.orders.status import HOLDS_STOCK
+from portal.orders.tracking import find_order, tracking_of
 from portal.pagination import paginate
 from portal.payments import labels as payment_labels
 from portal.payments.queries import order_payments
 from portal.payments.refunds import cancel_with_refund
 from portal.payments.services import record_in_store_payment
+from portal.shipping import queries as shipping_queries
+from portal.shipping.carriers import SERVICE_NAMES
+from portal.shipping.models import Shipment
+from portal.shipping.status import STATUS_LABELS as SHIPMENT_LABELS
+from portal.shipping.status import ShipmentStatus
+from portal.shipping.tracking import TrackingEventInvalid, report
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 tracking_bp = Blueprint("tracking", __name__, url_prefix="/track")
+# Our own vans report their parcels through the order page.
+SHIPMENT_REPORTERS = ("logistics", "manager", "admin")
+HAND_REPORTS = (ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED)
 
 
 def _day(value: str | None) -> date | None:
@@ -77,7 +97,53 @@ def detail(number: str):
                            decisions=queries.sourcing_decisions(order),
                            fulfilments=fulfilments_of(order),
                            fulfilment_labels=FULFILMENT_LABELS,
+                           **_shipments_context(order),
                            **queries.order_details(order))
+
+
+def _shipments_context(order: Order) -> dict:
+    """The order page's shipments panel (``orders/_shipments.html``)."""
+    groups = shipping_queries.by_fulfilment(order.id)
+    return {"shipment_groups": groups, "shipment_labels": SHIPMENT_LABELS,
+            "service_names": SERVICE_NAMES, "can_report_by_hand":
+            shipping_queries.can_report_by_hand if current_user.role in SHIPMENT_REPORTERS
+            else None,
+            "label_locations": {place.id for place in queue_locations(current_user)}
+            if groups else set(),
+            "report_token": secrets.token_urlsafe(12)}
+
+
+@bp.post("/<number>/shipments/<int:shipment_id>/events")
+@login_required
+def shipment_event(number: str, shipment_id: int):
+    """Our own van reports a house-carrier parcel in transit or delivered."""
+    order = _visible(number)
+    if current_user.role not in SHIPMENT_REPORTERS:
+        abort(403)
+    shipment = Shipment.get_or_none(Shipment.id == shipment_id, Shipment.order == order.id)
+    if shipment is None:
+        abort(404)
+    status, token = request.form.get("status", ""), request.form.get("token", "")[:40]
+    try:
+        if status not in HAND_REPORTS or not shipping_queries.can_report_by_hand(shipment):
+            raise TrackingEventInvalid(_("Shipment %(number)s cannot be reported from here.",
+                                         number=shipment.tracking_number))
+        done = report(shipment, status, current_user, source="portal",
+                      event_id=f"form:{shipment.id}:{token}:{status}" if token else None,
+                      place=request.form.get("place", "").strip()[:120])
+    except DomainError as error:
+        ok, message = False, error.message
+    else:
+        ok = True
+        message = _("%(number)s: %(status)s.", number=shipment.tracking_number,
+                    status=SHIPMENT_LABELS[ShipmentStatus(done.shipment.status)])
+    moved_order = Order.get_by_id(order.id).status != order.status
+    if wants_fragment() and not moved_order:
+        return render_template("orders/_shipments.html", order=order, notice=(ok, message),
+                               fulfilment_labels=FULFILMENT_LABELS, **_shipments_context(order))
+    flash(message, "success" if ok else "error")
+    target = url_for(".detail", number=number, _anchor="shipments")
+    return htmx_redirect(target) if wants_fragment() else redirect(target)
 
 
 def _staff_action(number: str, action, success: str):
@@ -119,11 +185,26 @@ def pay_in_store(number: str):
 
 @tracking_bp.get("/<token>")
 def track(token: str):
-    """Public: status and city only, no other personal data."""
-    order = Order.get_or_none(Order.tracking_token == token)
+    """Public: what the customer may see (``orders/tracking.py``), no personal data."""
+    order = find_order(token)
     if order is None:
         abort(404)
-    return render_template("orders/tracking.html", order=order)
+    response = make_response(render_template(
+        "orders/tracking.html", order=order, tracking=tracking_of(order),
+        shipment_labels=SHIPMENT_LABELS))
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@tracking_bp.get("/parcel/<tracking_number>")
+def parcel(tracking_number: str):
+    """The URL in a label's QR code: on to the order's tracking page."""
+    shipment = shipping_queries.find_shipment(tracking_number)
+    if shipment is None:
+        abort(404)
+    order = Order.get_by_id(shipment.order_id)
+    return redirect(url_for(".track", token=order.tracking_token), 302)
 
 
 @bp.post("/<number>/fulfilments/<code>/reject")

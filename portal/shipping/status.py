@@ -29,7 +29,7 @@ class Destination(StrEnum):
 ORDER = tuple(ShipmentStatus)  # the states in their only direction
 
 STATUS_LABELS = {
-    ShipmentStatus.CREATED: _l("Label printed"),
+    ShipmentStatus.CREATED: _l("Label created"),
     ShipmentStatus.HANDED_OVER: _l("Handed over to the carrier"),
     ShipmentStatus.IN_TRANSIT: _l("In transit"),
     ShipmentStatus.DELIVERED: _l("Delivered"),

@@ -16,7 +16,7 @@ from portal.fulfilment.services import advance
 from portal.inventory.ledger import check_levels
 from portal.inventory.models import StockMovement
 from portal.notifications.models import OutboxMessage
-from portal.orders.models import Order, Reservation
+from portal.orders.models import Order, OrderEvent, Reservation
 from portal.orders.services import cancel_order
 from portal.payments.models import Refund
 from portal.shipping.models import Shipment
@@ -175,3 +175,17 @@ def test_cancelling_an_order_cancels_its_open_fulfilments(ctx, shelf, stores, us
 
     assert [f.status for f in fulfilments(order)] == ["cancelled", "cancelled"]
     assert check_levels() == []
+
+
+def test_a_customer_without_e_mail_is_handed_over_after_an_id_check(ctx, shelf, stores, users):
+    order, part = ready_at_store(users, customer_email="")
+    assert not OutboxMessage.select().where(OutboxMessage.kind == "pickup_ready").exists()
+
+    with pytest.raises(PickupRefused, match="Check that the customer's ID shows Erika"):
+        collect(order, stores["BER"], "", users["employee"])
+    assert status_of(order) == "ready_for_pickup"
+
+    collect(order, stores["BER"], "", users["employee"], id_checked=True)
+    assert status_of(order) == "collected" and status_of(part) == "collected"
+    collected = OrderEvent.get(OrderEvent.order == order.id, OrderEvent.to_status == "collected")
+    assert collected.note == "handed over at BER after an ID check"

@@ -313,9 +313,9 @@ def test_stock_export_filters_by_location(as_role, product, stores):
     hamburg = read_export(client.get("/data/export/stock.csv?location=ham"))
 
     assert everything[0] == ["sku", "name", "location", "on_hand", "reserved", "safety_stock",
-                             "available"]
+                             "available", "bin"]
     assert len(everything) == 3
-    assert hamburg[1:] == [["SNK-1", "Runner schwarz", "HAM", "7", "2", "0", "5"]]
+    assert hamburg[1:] == [["SNK-1", "Runner schwarz", "HAM", "7", "2", "0", "5", ""]]
     assert client.get("/data/export/stock.csv?location=NOPE").status_code == 404
     assert client.get("/data/export/orders.csv").status_code == 404
 

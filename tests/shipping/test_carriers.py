@@ -62,15 +62,13 @@ def test_tracking_url_comes_from_the_template():
         HouseCarrier("https://t.example.com/{tracking_number}/{unknown}")
 
 
-def test_the_configured_template_is_used(app):
+def test_the_configured_template_is_used(app, monkeypatch):
+    monkeypatch.setitem(app.config, "HOUSE_CARRIER_TRACKING_URL",
+                        "https://parcel.example.de/?id={tracking_number}")
     with app.app_context():
-        app.config["HOUSE_CARRIER_TRACKING_URL"] = "https://parcel.example.de/?id={tracking_number}"
-        try:
-            house = get_carrier("house")
-            assert house.tracking_url("HC000000014DE") == \
-                "https://parcel.example.de/?id=HC000000014DE"
-        finally:
-            app.config["HOUSE_CARRIER_TRACKING_URL"] = carriers.DEFAULT_TRACKING_URL
+        house = get_carrier("house")
+        assert house.tracking_url("HC000000014DE") == \
+            "https://parcel.example.de/?id=HC000000014DE"
 
 
 def test_unknown_carrier_is_a_domain_error():
