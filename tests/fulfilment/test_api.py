@@ -8,6 +8,8 @@ from portal.auth.services import create_api_key
 from portal.fulfilment.models import FulfillmentEvent, FulfillmentOrder
 from portal.inventory.models import StockMovement
 from portal.orders.models import Order
+from portal.shipping import gs1
+from portal.shipping.models import Parcel, Shipment
 from tests.fulfilment.conftest import fulfilments, level, paid_order
 
 
@@ -148,3 +150,58 @@ def test_a_rejection_through_the_api_sources_again(client, wms, shelf, stores):
     assert answer.json["fulfillment"]["rejected_reason"] == "damaged"
     assert [(f.location.code, f.status) for f in fulfilments(order)] == [
         ("BER", "rejected"), ("HAM", "assigned")]
+
+
+def post_event(client, wms, fulfillment, event_id, event_type, **body):
+    return client.post(f"/api/v1/fulfillments/{fulfillment.id}/events", headers=wms,
+                       json={"event_id": event_id, "type": event_type, **body})
+
+
+def test_the_wms_packs_with_its_own_parcels_and_ships_under_its_carriers_number(client, wms,
+                                                                              shelf):
+    (fulfillment,) = fulfilments(paid_order(("CAP-1", 2)))
+    sscc = gs1.build_sscc(4711, prefix=gs1.DEFAULT_COMPANY_PREFIX)
+    for n, step in enumerate(("accepted", "picked")):
+        assert post_event(client, wms, fulfillment, f"w-{n}", step).status_code == 200
+    packed = post_event(client, wms, fulfillment, "w-2", "packed", parcels=[
+        {"weight_kg": 1.25, "length_cm": 30, "width_cm": 20, "height_cm": 10, "sscc": sscc},
+        {"weight_kg": 0.5}])
+    assert packed.status_code == 200
+    shipment = Shipment.get(Shipment.fulfillment == fulfillment.id)
+    boxes = list(Parcel.select().where(Parcel.shipment == shipment).order_by(Parcel.parcel_no))
+    assert [b.sscc for b in boxes][0] == sscc and len(boxes) == 2
+    assert packed.json["fulfillment"]["shipments"][0]["tracking_number"] == \
+        shipment.tracking_number
+
+    shipped = post_event(client, wms, fulfillment, "w-3", "shipped",
+                         tracking_number="00340434161234567890")
+
+    assert shipped.status_code == 200
+    shipment = Shipment.get_by_id(shipment.id)
+    assert (shipment.tracking_number, shipment.carrier, shipment.status) == (
+        "00340434161234567890", "external", "handed_over")
+    assert Order.get_by_id(fulfillment.order_id).status == "shipped"
+
+
+def test_a_tracking_number_used_before_is_refused_and_changes_nothing(client, wms, shelf):
+    first, second = (fulfilments(paid_order(("CAP-1", 1)))[0] for _ in range(2))
+    for part, prefix in ((first, "a"), (second, "b")):
+        for n, step in enumerate(("accepted", "picked", "packed")):
+            post_event(client, wms, part, f"{prefix}-{n}", step)
+    assert post_event(client, wms, first, "a-9", "shipped",
+                      tracking_number="JJD0001").status_code == 200
+    movements = StockMovement.select().count()
+
+    refused = post_event(client, wms, second, "b-9", "shipped", tracking_number="JJD0001")
+
+    assert refused.status_code == 422 and "already in use" in refused.json["error"]["message"]
+    assert FulfillmentOrder.get_by_id(second.id).status == "packed"
+    assert StockMovement.select().count() == movements
+    assert FulfillmentEvent.select().where(FulfillmentEvent.event_id == "b-9").count() == 0
+
+
+def test_a_wms_cannot_report_collected(client, wms, shelf):
+    (fulfillment,) = fulfilments(paid_order(("CAP-1", 1)))
+    refused = post_event(client, wms, fulfillment, "c-1", "collected")
+    assert refused.status_code == 409 and "pickup code" in refused.json["error"]["message"]
+    assert FulfillmentOrder.get_by_id(fulfillment.id).status == "assigned"
