@@ -1,7 +1,8 @@
 """Packing and labels (routes on the ``fulfilment`` blueprint).
 
 ``/fulfilment/<id>/pack`` is the pack screen: the articles to pack, one row per parcel
-(weight, size; "add a parcel" works without JavaScript through ``?parcels=n``), and,
+(weight, size; "add a parcel" posts the rows typed so far and answers them with one
+more, ``?parcels=n`` opens the screen with n rows), and,
 once packed, the shipment with its labels and the button that hands it to the carrier.
 Labels print per fulfilment (4x6 inch PDF, A4 with four per page, ZPL) or for a
 selection of the queue in one document (``labels_batch``).
@@ -23,6 +24,7 @@ from portal.fulfilment.services import advance, pickup_here
 from portal.fulfilment.status import STATUS_LABELS, FulfillmentStatus
 from portal.fulfilment.views import MAX_BULK, STAFF, _visible, bp
 from portal.orders.models import Order
+from portal.shipping.carriers import SERVICE_NAMES
 from portal.shipping.label_source import labels_for
 from portal.shipping.labels import render_4x6, render_a4, render_zpl
 from portal.shipping.models import Parcel, Shipment
@@ -40,7 +42,7 @@ def _parcel_rows(count: int, source=None) -> list[dict]:
 
 
 def _pack_context(fulfillment: FulfillmentOrder, rows: list[dict] | None = None,
-                  errors: dict | None = None) -> dict:
+                  errors: dict | None = None, focus: str = "") -> dict:
     order = Order.get_by_id(fulfillment.order_id)
     shipments = list(Shipment.select().where(Shipment.fulfillment == fulfillment.id)
                      .order_by(Shipment.id))
@@ -61,7 +63,7 @@ def _pack_context(fulfillment: FulfillmentOrder, rows: list[dict] | None = None,
         "status_labels": STATUS_LABELS, "shipment_labels": SHIPMENT_LABELS,
         "can_pack": fulfillment.status in (FulfillmentStatus.ACCEPTED,
                                            FulfillmentStatus.PICKING),
-        "max_parcels": MAX_PARCELS}
+        "max_parcels": MAX_PARCELS, "focus": focus, "service_names": SERVICE_NAMES}
 
 
 @bp.get("/<int:fulfillment_id>/pack")
@@ -80,6 +82,10 @@ def pack_submit(fulfillment_id: int):
     except ValueError:
         count = 1
     rows = _parcel_rows(count, request.form)
+    if request.form.get("add") and count < MAX_PARCELS:
+        # "Add a parcel": the same rows as typed, and one more (nothing is saved yet).
+        return render_template("fulfilment/pack.html", **_pack_context(
+            fulfillment, [*rows, *_parcel_rows(1)], focus=f"weight_kg-{count}"))
     errors: dict[str, str] = {}
     specs = [ParcelSpec.parse(row, f"parcels.{i}", errors) for i, row in enumerate(rows)]
     if not errors:

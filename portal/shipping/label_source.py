@@ -77,7 +77,8 @@ def labels_for(shipments: list[Shipment]) -> list[LabelData]:
             "tracking_number": shipment.tracking_number,
             "tracking_url": _tracking_url(shipment, order), "service": shipment.service,
             "service_name": str(SERVICE_NAMES.get(shipment.service, shipment.service)),
-            "carrier_name": "House Carrier" if shipment.carrier == "house" else "Partner carrier",
+            "carrier_name": "House Carrier" if shipment.carrier == "house"
+            else "Paketdienst / Carrier",
             "pickup_store": location_address(store) if store else None,
             "locker_id": locker.code if locker else "",
             "locker_address": Address(locker.name, locker.street, locker.postcode,

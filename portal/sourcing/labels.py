@@ -1,6 +1,6 @@
 """How sourcing appears on screen: version states, trace outcomes and reason codes, and a
 rule as a few readable sentences. The engine stores codes with parameters (see
-``engine.py``); these turn them into the reader's language when a page is drawn."""
+``candidates.py``); these turn them into the reader's language when a page is drawn."""
 
 from __future__ import annotations
 

@@ -18,9 +18,10 @@ from portal.orders.allocation import StockSnapshot
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.status import OrderStatus, ReservationStatus
 from portal.sourcing import services
-from portal.sourcing.engine import Engine, SourcingResult, capacity_used_today
+from portal.sourcing.engine import Engine, SourcingResult
 from portal.sourcing.facts import facts_from
 from portal.sourcing.models import RuleSet
+from portal.sourcing.places import capacity_used_today
 from portal.sourcing.rules import Rule
 
 DEFAULT_ORDERS = 200

@@ -43,6 +43,12 @@ def test_the_pack_screen_suggests_the_weight_and_adds_parcels_without_javascript
     assert "SNK-1" in page and 'name="weight_kg-0"' in page and 'name="weight_kg-1"' not in page
     more = client.get(f"/fulfilment/{part.id}/pack?parcels=2").get_data(as_text=True)
     assert 'name="weight_kg-1"' in more
+    token = csrf_token(client, f"/fulfilment/{part.id}/pack")
+    added = client.post(f"/fulfilment/{part.id}/pack", data={
+        "csrf_token": token, "count": "1", "weight_kg-0": "2,5", "length_cm-0": "40",
+        "add": "1"}).get_data(as_text=True)
+    assert 'name="weight_kg-1"' in added and 'value="2,5"' in added and 'value="40"' in added
+    assert FulfillmentOrder.get_by_id(part.id).status == "picking"  # nothing saved yet
 
 
 def test_packing_two_parcels_creates_a_shipment_whose_labels_scan(ctx, as_role, shelf, users,

@@ -15,17 +15,9 @@ from portal.inventory import services as stock
 from portal.inventory.buffers import set_channel_buffer
 from portal.locations.directory import LocationInfo, location_directory
 from portal.orders.allocation import StockSnapshot, sellable_units
-from portal.sourcing.engine import (
-    Engine,
-    OrderFacts,
-    _covers,
-    _Directory,
-    _first_alone,
-    _first_covering,
-    _Place,
-    capacity_used_today,
-    destination_point,
-)
+from portal.sourcing.engine import Engine, OrderFacts
+from portal.sourcing.places import DirectoryView, Place, capacity_used_today, destination_point
+from portal.sourcing.plans import _covers, _first_alone, _first_covering
 from portal.sourcing.rules import rule_from_dict
 from tests.conftest import make_store
 from tests.inventory.conftest import make_product
@@ -61,7 +53,7 @@ def network(stores):
 
 
 def test_the_postcode_index_finds_the_same_destination(ctx, network):
-    view = _Directory(location_directory())
+    view = DirectoryView(location_directory())
     for country in ("DE", "NL", "AT"):
         for postcode in POSTCODES:
             facts = OrderFacts("web", "home", country, postcode, Decimal(1), {})
@@ -103,12 +95,12 @@ def test_an_engine_given_stock_and_capacity_use_plans_as_one_that_reads_them(ctx
             (plain.plan, plain.trace, plain.rule_name)
 
 
-def _places(rng, products, count) -> list[_Place]:
+def _places(rng, products, count) -> list[Place]:
     places = []
     for n in range(count):
         units = {p: (rng.randint(0, 6), 0) for p in products if rng.random() < 0.7}
         info = LocationInfo(n, f"L{n:03d}", "store", "DE", "", 1, True, None, None)
-        places.append(_Place(info, units, None, None))
+        places.append(Place(info, units, None, None))
     return places
 
 
