@@ -125,6 +125,7 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.notifications.models import MODELS as notification_models
     from portal.orders.models import MODELS as order_models
     from portal.payments.models import MODELS as payment_models
+    from portal.returns.models import MODELS as return_models
     from portal.shipping.models import MODELS as shipping_models
     from portal.sourcing.models import MODELS as sourcing_models
     from portal.suppliers.models import MODELS as supplier_models
@@ -132,4 +133,4 @@ def all_models() -> list[type[peewee.Model]]:
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
                                *order_models, *api_models, *payment_models,
                                *notification_models, *supplier_models, *sourcing_models,
-                               *fulfilment_models, *shipping_models])
+                               *fulfilment_models, *shipping_models, *return_models])

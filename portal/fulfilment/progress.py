@@ -20,7 +20,7 @@ from portal.orders.services import transition_order
 from portal.orders.status import DeliveryMethod, OrderStatus
 from portal.orders.status import can_transition as order_can_transition
 from portal.shipping.models import Shipment
-from portal.shipping.status import ShipmentStatus
+from portal.shipping.status import Destination, ShipmentStatus
 
 F = FulfillmentStatus
 GONE = (F.REJECTED, F.CANCELLED)
@@ -38,7 +38,8 @@ def order_follows(order: Order, actor, note: str = "") -> Order:
     if order.status == OrderStatus.CONFIRMED and any(p.status != F.ASSIGNED for p in parts):
         order = transition_order(order, OrderStatus.IN_FULFILMENT, actor, note)
     shipments = list(Shipment.select(Shipment.fulfillment, Shipment.status)
-                     .where(Shipment.order == order.id))
+                     .where(Shipment.order == order.id,
+                            Shipment.destination != Destination.RETURN))
     if order.delivery_method == DeliveryMethod.CLICK_COLLECT:
         if order.status == OrderStatus.IN_FULFILMENT and _waiting_at_store(order, parts,
                                                                             shipments):

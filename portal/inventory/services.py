@@ -270,8 +270,9 @@ def add_incoming(product: Product, location: Location, quantity: int, expected_o
 
 
 def receive_incoming(incoming: IncomingStock, *, quantity: int | None = None,
-                     user=None) -> None:
-    """Book an announced delivery in: all of it, or the counted quantity.
+                     user=None, kind: MovementKind = MovementKind.RECEIPT) -> None:
+    """Book an announced delivery in: all of it, or the counted quantity (``kind``:
+    ``receipt`` from a supplier, ``transfer_in`` from another location).
 
     A short delivery keeps the rest open (still expected); a full or larger one closes
     the announcement.
@@ -289,7 +290,7 @@ def receive_incoming(incoming: IncomingStock, *, quantity: int | None = None,
         else:
             current.quantity -= received
         current.save()
-        _apply(Change(current.product_id, current.location_id, MovementKind.RECEIPT,
+        _apply(Change(current.product_id, current.location_id, kind,
                       on_hand=received, reference=current.reference,
                       reason=f"incoming #{current.id}"), user)
         # Units promised to orders from this delivery are theirs now: shelf reservations.

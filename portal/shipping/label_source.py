@@ -2,10 +2,11 @@
 
 The sender is the location that ships, the recipient the customer (a locker delivery
 names the locker, a Click & Collect part travelling to the pickup store names the
-store). The QR code carries the carrier's tracking URL; the house carrier's points back
-to the portal's public tracking page (``/track/parcel/<number>``), a number a WMS
-reported from another carrier gets the order's own tracking page. A batch is read with a
-handful of queries, however many parcels it holds.
+store); a return label goes from the customer to the returns location, with the RMA.
+The QR code carries the carrier's tracking URL; the house carrier's points back to the
+portal's public tracking page (``/track/parcel/<number>``), a number a WMS reported
+from another carrier gets the order's own tracking page. A batch is read with a handful
+of queries, however many parcels it holds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from portal.fulfilment.models import FulfillmentOrder
 from portal.locations.models import Location
 from portal.notifications.messages import public_url
 from portal.orders.models import Order
+from portal.returns.models import ReturnOrder
 from portal.shipping.carriers import SERVICE_NAMES, get_carrier
 from portal.shipping.errors import ShippingInvalid
 from portal.shipping.label_data import Address, LabelData
@@ -65,15 +67,24 @@ def labels_for(shipments: list[Shipment]) -> list[LabelData]:
         {*senders.values(), *(s.to_location_id for s in shipments if s.to_location_id)}))}
     lockers = {lk.code: lk for lk in ParcelLocker.select().where(ParcelLocker.code.in_(
         {s.locker_code for s in shipments if s.locker_code}))}
+    rmas = dict(ReturnOrder.select(ReturnOrder.shipment, ReturnOrder.number)
+                .where(ReturnOrder.shipment.in_(ids)).tuples())
     labels = []
     for shipment in shipments:
         order = orders[shipment.order_id]
         store = places.get(shipment.to_location_id) \
             if shipment.destination == Destination.STORE else None
         locker = lockers.get(shipment.locker_code)
+        if shipment.destination == Destination.RETURN:
+            sender = _recipient(order, None)  # the customer sends it back
+            recipient = location_address(places[shipment.to_location_id])
+        else:
+            sender = location_address(places[senders[shipment.fulfillment_id]])
+            recipient = _recipient(order, store)
         common = {
-            "sender": location_address(places[senders[shipment.fulfillment_id]]),
-            "recipient": _recipient(order, store), "order_number": order.number,
+            "sender": sender, "recipient": recipient, "order_number": order.number,
+            "is_return": shipment.destination == Destination.RETURN,
+            "rma_number": rmas.get(shipment.id, ""),
             "tracking_number": shipment.tracking_number,
             "tracking_url": _tracking_url(shipment, order), "service": shipment.service,
             "service_name": str(SERVICE_NAMES.get(shipment.service, shipment.service)),

@@ -147,6 +147,24 @@ def create_shipment(fulfillment: FulfillmentOrder, parcels: list[ParcelSpec], ac
     return shipment
 
 
+def create_return_shipment(order: Order, to_location: Location, weight_kg: Decimal, actor,
+                           carrier_code: str = "house") -> Shipment:
+    """The parcel a customer sends back to ``to_location`` with a return label: one
+    parcel, a tracking number and an SSCC (inside the caller's transaction)."""
+    carrier = get_carrier(carrier_code)
+    country = order.ship_country or "DE"
+    quote = carrier.quote(country, weight_kg)
+    with transaction():
+        shipment = Shipment.create(
+            order=order.id, carrier=carrier.code, service=quote.service,
+            tracking_number=carrier.issue_tracking_number(), destination=Destination.RETURN,
+            to_location=to_location.id, price=quote.price, currency=quote.currency)
+        Parcel.create(shipment=shipment.id, parcel_no=1, weight_kg=weight_kg,
+                      sscc=issue_sscc())
+        add_event(shipment, ShipmentStatus.CREATED, actor, note="return label")
+    return shipment
+
+
 def _record_external(number: str) -> str:
     """Register a tracking number reported by a WMS; refuse one used before."""
     number = number.strip()

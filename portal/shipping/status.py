@@ -24,6 +24,7 @@ class Destination(StrEnum):
     HOME = "home"      # the customer's address
     LOCKER = "locker"  # a parcel locker the customer opens with a code
     STORE = "store"    # the pickup store of a Click & Collect order
+    RETURN = "return"  # a customer's return parcel to a returns location (returns domain)
 
 
 ORDER = tuple(ShipmentStatus)  # the states in their only direction

@@ -3,11 +3,11 @@ a WMS or a person in the portal reports what happened to a shipment.
 
 ``report`` moves the shipment forward only (a carrier may skip states, never go back;
 a late ``in_transit`` after ``delivered`` is recorded on the timeline but moves
-nothing), stores each report once per (source, event id), lets the order follow, and
-queues the customer's e-mails: "on its way" when the carrier takes a parcel to the
-customer, "arrived" (with the locker code for a locker) when it is delivered. Parcels
-to a pickup store send nothing themselves: the pickup code follows when everything is
-there.
+nothing), stores each report once per (source, event id), lets the order follow (a
+return parcel: its return, ``returns.carrier``), and queues the customer's e-mails:
+"on its way" when the carrier takes a parcel to the customer, "arrived" (with the
+locker code for a locker) when it is delivered. Parcels to a pickup store send nothing
+themselves: the pickup code follows when everything is there.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from portal.fulfilment.progress import order_follows
 from portal.notifications.messages import SHIPMENT_DELIVERED, SHIPMENT_SENT
 from portal.notifications.services import queue_order_message
 from portal.orders.models import Order
+from portal.returns.carrier import return_follows
 from portal.shipping.errors import ShippingInvalid
 from portal.shipping.models import ParcelLocker, Shipment, ShipmentEvent
 from portal.shipping.shipments import add_event, move, shipments_of, take_external_number
@@ -61,9 +62,10 @@ def report(shipment: Shipment, status: str, actor, *, source: str = "portal",
             event = add_event(current, status, actor, place=place, note=note, source=source,
                            event_id=event_id, at=at)
             moved = is_forward(current.status, status) and move(current, status)
-            if moved:
-                moved_shipment = Shipment.get_by_id(current.id)
-                notify_customer(moved_shipment)
+            if moved and current.destination == Destination.RETURN:
+                return_follows(Shipment.get_by_id(current.id), actor)
+            elif moved:
+                notify_customer(Shipment.get_by_id(current.id))
                 order_follows(Order.get_by_id(current.order_id), actor,
                               current.tracking_number)
     except pw.IntegrityError:
