@@ -103,11 +103,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.orders.views import tracking_bp
     from portal.payments.sandbox import bp as sandbox_bp
     from portal.payments.webhooks import bp as webhooks_bp
+    from portal.returns import routes as _return_routes  # noqa: F401 - adds the routes
+    from portal.returns.blueprint import bp as returns_bp
     from portal.sourcing.views import bp as sourcing_bp
     from portal.suppliers.views import bp as suppliers_bp
 
     for blueprint in (auth_bp, dashboard_bp, counter_bp, orders_bp, tracking_bp, stock_bp,
                       ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
                       sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp,
-                      fulfilment_bp, pickups_bp, public_api_bp):
+                      fulfilment_bp, pickups_bp, public_api_bp, returns_bp):
         app.register_blueprint(blueprint)
