@@ -3,8 +3,12 @@
 Speed matters (hundreds of labels per print run): Code128 is encoded by reportlab and
 drawn as one filled path of bars (not a Drawing or a Flowable per bar); QR codes are
 encoded by ``qr.py`` (reportlab's tables, a faster mask choice) and placed as one inline
-image mask; the standard Helvetica fonts are never embedded; an A4 page is the same 4x6
-drawing scaled onto a quarter page.
+image mask; an A4 page is the same 4x6 drawing scaled onto a quarter page.
+
+Fonts: DejaVu Sans (Debian's fonts-dejavu-core, or ``LABEL_FONT_DIR``), embedded as a
+subset, so names like Ayşe Öztürk or ul. Łódzka print as written. Without it the labels
+fall back to the standard Helvetica (never embedded), which shows Windows-1252 only:
+other accents are dropped (``pdf_text``).
 
 Sizes follow 203 dpi thermal printers: a bar module is a whole number of dots (3 dots =
 0.375 mm for the tracking number, 4 dots = 0.5 mm for the SSCC, inside GS1's 0.495-1.016
@@ -14,13 +18,17 @@ mm for logistic labels), with quiet zones of ten modules.
 from __future__ import annotations
 
 import io
+import os
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import inch, mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from portal.shipping import gs1
@@ -35,7 +43,23 @@ QUIET = 10                            # quiet zone, in modules
 QR_SIZE = 26 * mm
 QR_BORDER = 2                         # modules; the label's white space adds the rest
 A4_SCALE = 0.96                       # a 4x6 label on a quarter of A4 (105 x 148.5 mm)
-REGULAR, BOLD = "Helvetica", "Helvetica-Bold"
+FONT_DIR = Path(os.environ.get("LABEL_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
+
+
+def _fonts() -> tuple[str, str, bool]:
+    """(regular, bold, whether they show all of Unicode's European letters)."""
+    regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+    if not (regular.is_file() and bold.is_file()):
+        return "Helvetica", "Helvetica-Bold", False
+    pdfmetrics.registerFont(TTFont("LabelSans", str(regular)))
+    pdfmetrics.registerFont(TTFont("LabelSans-Bold", str(bold)))
+    return "LabelSans", "LabelSans-Bold", True
+
+
+REGULAR, BOLD, UNICODE_FONTS = _fonts()
+# The characters the label font has (with the standard fonts: unused).
+_GLYPHS = frozenset(pdfmetrics.getFont(REGULAR).face.charToGlyph) if UNICODE_FONTS \
+    else frozenset()
 
 # y of each band's top edge, from the bottom of the label (reportlab's origin).
 HEADER_TOP = HEIGHT - MARGIN
@@ -46,8 +70,24 @@ SSCC_TOP = TRACKING_TOP - 37 * mm
 
 
 def pdf_text(text: str) -> str:
-    """``text`` in what the standard PDF fonts can show (Windows-1252): accents outside
-    it lose their accent (č → c), anything else becomes "?"."""
+    """``text`` as the label font can show it: unchanged with DejaVu; with the standard
+    fonts (Windows-1252) accents outside it lose their accent (č → c), anything else
+    becomes "?"."""
+    if UNICODE_FONTS:
+        return "".join(char if ord(char) in _GLYPHS else _plain(char) for char in text)
+    return cp1252_text(text)
+
+
+def _plain(char: str) -> str:
+    """A letter without its accent when the font lacks it (or "?" for anything else)."""
+    base = unicodedata.normalize("NFKD", char)[0]
+    if base.isascii() and base.isprintable():
+        return base
+    return {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"}.get(char, "?")
+
+
+def cp1252_text(text: str) -> str:
+    """``text`` in what the standard PDF fonts can show (Windows-1252)."""
     try:
         text.encode("cp1252")
         return text
@@ -59,9 +99,7 @@ def pdf_text(text: str) -> str:
             char.encode("cp1252")
             out.append(char)
         except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char)[0]
-            out.append(base if base.isascii() and base.isprintable() else
-                       {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i"}.get(char, "?"))
+            out.append(_plain(char))
     return "".join(out)
 
 

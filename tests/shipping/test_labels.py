@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from portal.shipping import gs1
+from portal.shipping import gs1, label_pdf
 from portal.shipping.errors import ShippingInvalid
 from portal.shipping.label_pdf import pdf_text as printable
 from portal.shipping.labels import Address, LabelData, render_4x6, render_a4
@@ -99,7 +99,7 @@ def test_the_label_shows_sender_recipient_order_parcel_and_weight(tmp_path):
     text = pdf_text(render_4x6([label]), tmp_path)
 
     for expected in ("HOUSE CARRIER", "Absender / Sender", "Retail OMS Lager Kassel",
-                     "Empfänger / Recipient", "Jan Kowalski", "ul. Lódzka 5", "00-001 Warszawa",
+                     "Empfänger / Recipient", "Jan Kowalski", "ul. Łódzka 5", "00-001 Warszawa",
                      "POLAND", "GERMANY", "Auftrag / Order", label.order_number,
                      "Paket / Parcel", "Gewicht / Weight", "2.35 kg", "EU parcel",
                      label.tracking_number, gs1.sscc_text(label.sscc),
@@ -168,9 +168,15 @@ def test_very_long_names_are_shrunk_or_cut_not_run_off_the_label(tmp_path):
     assert "…" in text
 
 
-def test_text_outside_the_pdf_fonts_loses_only_its_accents():
-    assert printable("Łódź, Ťažký, Müller, Straße") == "Lódz, Tažký, Müller, Straße"
+def test_european_names_print_as_written_and_what_the_font_lacks_is_marked():
+    assert label_pdf.UNICODE_FONTS, "DejaVu Sans is missing: run `make browser-deps`"
+    assert printable("Łódź, Ťažký, Ayşe Öztürk, Straße") == "Łódź, Ťažký, Ayşe Öztürk, Straße"
     assert printable("東京") == "??"
+
+
+def test_without_the_label_font_text_loses_only_its_accents():
+    assert label_pdf.cp1252_text("Łódź, Ťažký, Müller, Straße") == "Lódz, Tažký, Müller, Straße"
+    assert label_pdf.cp1252_text("東京") == "??"
 
 
 def test_label_data_is_checked_when_made():
