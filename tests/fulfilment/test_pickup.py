@@ -114,8 +114,8 @@ def test_too_many_wrong_codes_lock_until_a_new_code_is_sent(ctx, shelf, stores, 
     assert status_of(order) == "collected"
 
 
-def test_a_warehouse_part_travels_to_the_store_and_the_order_waits_for_it(ctx, shelf, stores,
-                                                                          users):
+def cap_on_the_road(users):
+    """A Berlin pickup: the shoe waits at the store, the caps travel from the warehouse."""
     order = paid_order(("SNK-1", 1), ("CAP-1", 2), delivery_method="click_collect",
                        pickup_location="BER", sources={"SNK-1": "BER", "CAP-1": "WH"})
     ber, wh = fulfilments(order)
@@ -123,7 +123,12 @@ def test_a_warehouse_part_travels_to_the_store_and_the_order_waits_for_it(ctx, s
         advance(ber, step, users["employee"])
     for step in ("accepted", "picking", "packed", "shipped"):
         advance(wh, step, users["logistics"])
-    shipment = Shipment.get(Shipment.fulfillment == wh.id)
+    return Order.get_by_id(order.id), Shipment.get(Shipment.fulfillment == wh.id)
+
+
+def test_a_warehouse_part_travels_to_the_store_and_the_order_waits_for_it(ctx, shelf, stores,
+                                                                          users):
+    order, shipment = cap_on_the_road(users)
     assert (shipment.destination, shipment.to_location.code) == ("store", "BER")
     assert shipment.status == "handed_over"
     assert status_of(order) == "in_fulfilment"  # the cap is on the road
@@ -141,14 +146,8 @@ def test_a_warehouse_part_travels_to_the_store_and_the_order_waits_for_it(ctx, s
 
 def test_an_order_nobody_collects_is_cancelled_refunded_and_restocked(ctx, shelf, stores,
                                                                       users):
-    order = paid_order(("SNK-1", 1), ("CAP-1", 2), delivery_method="click_collect",
-                       pickup_location="BER", sources={"SNK-1": "BER", "CAP-1": "WH"})
-    ber, wh = fulfilments(order)
-    for step in ("accepted", "picking", "packed", "ready_for_pickup"):
-        advance(ber, step, users["employee"])
-    for step in ("accepted", "picking", "packed", "shipped"):
-        advance(wh, step, users["logistics"])
-    report(Shipment.get(Shipment.fulfillment == wh.id), "delivered", users["employee"])
+    order, shipment = cap_on_the_road(users)
+    report(shipment, "delivered", users["employee"])
     assert expire_uncollected(now=utcnow() + timedelta(days=6)) == []  # still in time
 
     assert expire_uncollected(now=utcnow() + timedelta(days=8)) == [order.number]

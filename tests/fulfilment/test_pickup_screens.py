@@ -15,10 +15,10 @@ from portal.fulfilment.services import advance
 from portal.inventory.models import StockMovement
 from portal.notifications.models import OutboxMessage
 from portal.orders.models import Order
-from portal.shipping.models import Shipment, ShipmentEvent
+from portal.shipping.models import ShipmentEvent
 from tests.conftest import csrf_token
 from tests.fulfilment.conftest import fulfilments, level, paid_order
-from tests.fulfilment.test_pickup import pickup_code, ready_at_store, status_of
+from tests.fulfilment.test_pickup import cap_on_the_road, pickup_code, ready_at_store, status_of
 
 HTMX = {"HX-Request": "true"}
 
@@ -34,18 +34,6 @@ def ready_at_hamburg(users):
     for step in ("accepted", "picking", "packed", "ready_for_pickup"):
         advance(part, step, users["employee_ham"])
     return Order.get_by_id(order.id)
-
-
-def cap_on_the_road(users):
-    """A Berlin pickup: the shoe waits at the store, the caps travel from the warehouse."""
-    order = paid_order(("SNK-1", 1), ("CAP-1", 2), delivery_method="click_collect",
-                       pickup_location="BER", sources={"SNK-1": "BER", "CAP-1": "WH"})
-    ber, wh = fulfilments(order)
-    for step in ("accepted", "picking", "packed", "ready_for_pickup"):
-        advance(ber, step, users["employee"])
-    for step in ("accepted", "picking", "packed", "shipped"):
-        advance(wh, step, users["logistics"])
-    return Order.get_by_id(order.id), Shipment.get(Shipment.fulfillment == wh.id)
 
 
 def text(response) -> str:
