@@ -111,6 +111,9 @@ class Config:
     # refunded, and wrong pickup codes tried before staff must send a new one.
     PICKUP_DAYS = int(os.environ.get("PICKUP_DAYS", "7"))
     PICKUP_MAX_ATTEMPTS = int(os.environ.get("PICKUP_MAX_ATTEMPTS", "5"))
+    # Store replenishment: the sales window and the days of sales a store is stocked for.
+    REPLENISH_SALES_DAYS = int(os.environ.get("REPLENISH_SALES_DAYS", "28"))
+    REPLENISH_COVER_DAYS = int(os.environ.get("REPLENISH_COVER_DAYS", "14"))
     SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
         "sandbox-webhook", SECRET_KEY)
     # Stripe takes payments only when both secrets are set; none is ever written in code.

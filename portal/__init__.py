@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api import availability, fulfillments, lockers, orders, shipments  # noqa: F401
+    from portal.api import returns as _returns_api  # noqa: F401 - adds the routes
     from portal.api.tracking import public_bp as public_api_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.orders.views import tracking_bp
     from portal.payments.sandbox import bp as sandbox_bp
     from portal.payments.webhooks import bp as webhooks_bp
+    from portal.returns import label_link as _label_link  # noqa: F401 - on tracking_bp
     from portal.returns import routes as _return_routes  # noqa: F401 - adds the routes
     from portal.returns.blueprint import bp as returns_bp
     from portal.sourcing.views import bp as sourcing_bp

@@ -25,6 +25,7 @@ NAV_ITEMS = (
     NavItem("counter.index", _l("Sell"), frozenset({E, M, A}), "counter."),
     NavItem("orders.index", _l("Orders"), ALL, "orders."),
     NavItem("fulfilment.index", _l("Fulfilment"), frozenset({E, L, M, A}), "fulfilment."),
+    NavItem("returns.index", _l("Returns"), frozenset({E, L, M, A}), "returns."),
     NavItem("stock.search_page", _l("Stock"), ALL, "stock."),
     NavItem("ledger.index", _l("Ledger"), ALL, "ledger."),
     NavItem("locations.my_store", _l("My store"), frozenset({E}), "locations.my_store"),

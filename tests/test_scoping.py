@@ -85,17 +85,18 @@ def test_logistics_post_to_admin_action_is_refused_and_changes_nothing(as_role, 
 
 
 @pytest.mark.parametrize("role,items,absent", [
-    ("employee", ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "My store"],
+    ("employee", ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                  "My store"],
      ["Users", "Locations", "Suppliers", "API keys", "Import / export", "Sourcing rules"]),
-    ("logistics", ["Dashboard", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-                   "Suppliers"],
+    ("logistics", ["Dashboard", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                   "Locations", "Suppliers"],
      ["Users", "API keys", "My store", "Import / export", "Sell", "Sourcing rules"]),
-    ("manager", ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-                 "Suppliers", "Import / export", "Sourcing rules", "Audit log"],
+    ("manager", ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                 "Locations", "Suppliers", "Import / export", "Sourcing rules", "Audit log"],
      ["Users", "API keys"]),
-    ("admin", ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-               "Suppliers", "Import / export", "Sourcing rules", "Users", "API keys", "Audit log",
-               "Outbox"],
+    ("admin", ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+               "Locations", "Suppliers", "Import / export", "Sourcing rules", "Users", "API keys",
+               "Audit log", "Outbox"],
      ["My store"]),
 ])
 def test_navigation_follows_the_role(as_role, role, items, absent):

@@ -9,6 +9,7 @@ installation has not enabled (Stripe without its keys) is refused with 422.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from flask import g, jsonify, request, url_for
 
@@ -26,6 +27,7 @@ from portal.payments.providers import get_provider, provider_names
 from portal.payments.queries import PaymentView, main_payment, order_payments
 from portal.payments.refunds import cancel_with_refund
 from portal.payments.services import start_order_payment
+from portal.returns.models import ReturnOrder
 from portal.shipping.queries import order_shipments_json
 
 API_CHANNELS = ("web", "marketplace")
@@ -130,7 +132,16 @@ def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
         if order.reserved_until else None,
         "payment": _payment_json(order_payments(order) if payments is None else payments),
         "shipments": order_shipments_json(order.id),
+        "returns": _returns_json(order.id),
     }
+
+
+def _returns_json(order_id: int) -> list[dict]:
+    """The order's returns (RMA, status, refunded so far), oldest first; one query."""
+    rows = (ReturnOrder.select(ReturnOrder.number, ReturnOrder.status, ReturnOrder.refund_total)
+            .where(ReturnOrder.order == order_id).order_by(ReturnOrder.id).tuples())
+    return [{"rma": number, "status": status, "refund_total": f"{Decimal(total):.2f}"}
+            for number, status, total in rows]
 
 
 def _payment_json(views: list[PaymentView]) -> dict:

@@ -15,6 +15,8 @@ from portal.inventory.models import IncomingStock, Product, StockLevel, StockMov
 from portal.inventory.status import IncomingSource, MovementKind
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
+from portal.returns.models import RestockRule
+from portal.returns.rules import create_rule
 from portal.shipping.models import ParcelLocker
 from portal.sourcing.models import RuleSet
 from portal.sourcing.services import publish_new_version
@@ -42,6 +44,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
             added = _create_suppliers()
             _create_rules()
             _create_lockers()
+            _create_restock_rules()
         if added:
             return f"Demo data is already loaded; added {added} suppliers."
         return "Demo data is already loaded."
@@ -55,6 +58,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
         suppliers = _create_suppliers()
         _create_rules()
         _create_lockers()
+        _create_restock_rules()
     return (f"Loaded {len(locations)} locations, {len(products)} products, {rows} stock rows, "
             f"{incoming} incoming deliveries, {suppliers} suppliers and "
             f"{len(data.STORES) + len(data.STAFF)} users.")
@@ -192,6 +196,22 @@ def _create_lockers() -> int:
     return made
 
 
+RESTOCK_RULES = (
+    ("Damaged → refurbish", ["damaged"], "refurbish"),
+    ("Needed elsewhere → transfer", ["new", "opened"], "transfer"),
+    ("Everything else → back to stock", [], "restock"),
+)
+
+
+def _create_restock_rules() -> int:
+    """The demo restock rules, when there are none yet; return how many were made."""
+    if RestockRule.select().exists():
+        return 0
+    for name, conditions, action in RESTOCK_RULES:
+        create_rule({"name": name, "conditions": conditions, "action": action}, None)
+    return len(RESTOCK_RULES)
+
+
 def _create_incoming(rng, locations, products) -> int:
     targets = [loc for loc in locations if loc.kind in (LocationKind.STORE, LocationKind.WAREHOUSE)]
     today = date.today()
@@ -203,8 +223,9 @@ def _create_incoming(rng, locations, products) -> int:
             "product": rng.choice(products).id, "location": location.id,
             "quantity": rng.randint(50, 400) if warehouse else rng.randint(2, 20),
             "expected_on": today + timedelta(days=rng.randint(-3, 21)),
-            "source": IncomingSource.SUPPLIER_ORDER if warehouse else IncomingSource.TRANSFER,
-            "reference": f"{'PO' if warehouse else 'TR'}-{today.year}-{1000 + n}",
+            # Stores get direct deliveries too; transfers come from TransferOrders only.
+            "source": IncomingSource.SUPPLIER_ORDER,
+            "reference": f"{'PO' if warehouse else 'DSD'}-{today.year}-{1000 + n}",
         })
     IncomingStock.insert_many(rows).execute()
     return len(rows)

@@ -284,6 +284,10 @@ def receive_incoming(incoming: IncomingStock, *, quantity: int | None = None,
         current = (query if is_sqlite() else query.for_update()).get()
         if current.status != IncomingStatus.OPEN:
             raise StockError(str(_l("This delivery was already received or cancelled.")))
+        if current.source == IncomingSource.TRANSFER and kind != MovementKind.TRANSFER_IN:
+            # Its units are still on the source's books until the transfer is received.
+            raise StockError(str(_l("This delivery is transfer %(number)s: receive it on the "
+                                    "transfer.", number=current.reference)))
         received = current.quantity if quantity is None else quantity
         if received >= current.quantity:
             current.status = IncomingStatus.RECEIVED

@@ -49,8 +49,16 @@ SHIPMENT_SENT = MessageKind("shipment_sent", _l("Your order %(number)s is on its
 SHIPMENT_DELIVERED = MessageKind("shipment_delivered",
                                  _l("Your parcel of order %(number)s has arrived"),
                                  _l("Parcel delivered"))
+# A return registered (label link, where to drop it off) and its money refunded; queued
+# by ``portal/returns/notify.py`` with the RMA as ``ref``.
+RETURN_REGISTERED = MessageKind("return_registered",
+                                _l("Your return for order %(number)s is registered"),
+                                _l("Return registered"))
+RETURN_REFUNDED = MessageKind("return_refunded",
+                              _l("We have refunded your return of order %(number)s"),
+                              _l("Return refunded"))
 KINDS = {kind.name: kind for kind in (*STATUS_MESSAGES.values(), PICKUP_READY, SHIPMENT_SENT,
-                                      SHIPMENT_DELIVERED)}
+                                      SHIPMENT_DELIVERED, RETURN_REGISTERED, RETURN_REFUNDED)}
 
 # Reasons the system itself gives (orders and payments services), said to the customer in
 # their words; a clerk's reason is passed on as typed.

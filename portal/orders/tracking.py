@@ -12,12 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+
+from peewee import JOIN
 
 from portal.locations.models import Location
+from portal.notifications.messages import public_url
 from portal.orders.models import Order
 from portal.orders.status import DeliveryMethod, OrderStatus
-from portal.shipping.models import ParcelLocker
+from portal.returns.models import ReturnOrder
+from portal.returns.refund_keys import latest_statuses
+from portal.returns.status import STATUS_LABELS as RETURN_LABELS
+from portal.returns.status import ReturnStatus
+from portal.shipping.models import ParcelLocker, Shipment
 from portal.shipping.queries import HOUSE, TrackingUrls, add_events, of_order
+from portal.shipping.status import Destination
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe: 32 characters today
 
@@ -45,12 +54,34 @@ class TrackedShipment:
         return None if self.carrier == HOUSE else self.url
 
 
+@dataclass(frozen=True)
+class TrackedReturn:
+    """A return of the order: its state, the refund so far and its parcel, if any."""
+
+    number: str
+    status: str
+    refund_total: Decimal
+    refund_status: str | None  # of the refund, None before there is one
+    tracking_number: str | None
+    parcel_status: str | None
+
+    @property
+    def label(self):
+        return RETURN_LABELS.get(self.status, self.status)
+
+    @property
+    def has_label(self) -> bool:
+        """A return label the customer may print (``/track/<token>/returns/<rma>/...``)."""
+        return self.tracking_number is not None and self.status != ReturnStatus.CANCELLED
+
+
 @dataclass
 class Tracking:
     order: Order
     pickup_store: Location | None
     locker: ParcelLocker | None
-    shipments: list[TrackedShipment]
+    shipments: list[TrackedShipment]  # to the customer; return parcels are in ``returns``
+    returns: list[TrackedReturn] = field(default_factory=list)
 
     @property
     def ready_for_pickup(self) -> bool:
@@ -71,7 +102,7 @@ def find_order(token: str) -> Order | None:
 
 
 def tracking_of(order: Order) -> Tracking:
-    """Everything the tracking page shows (four small queries)."""
+    """Everything the tracking page shows (six small queries)."""
     store = (Location.get_or_none(Location.id == order.pickup_location_id)
              if order.delivery_method == DeliveryMethod.CLICK_COLLECT
              and order.pickup_location_id else None)
@@ -85,8 +116,22 @@ def tracking_of(order: Order) -> Tracking:
             parcels=len(view.parcels),
             url=urls(view.shipment),
             events=[Event(e.status, e.at, e.place) for e in view.events])
-        for view in add_events(of_order(order.id))]
-    return Tracking(order, store, locker, shipments)
+        for view in add_events(of_order(order.id))
+        if view.shipment.destination != Destination.RETURN]
+    return Tracking(order, store, locker, shipments, returns_of(order))
+
+
+def returns_of(order: Order) -> list[TrackedReturn]:
+    """The order's returns, oldest first, with their parcels and refunds (two queries)."""
+    rows = list(ReturnOrder.select(ReturnOrder.number, ReturnOrder.status,
+                                   ReturnOrder.refund_total, Shipment.tracking_number,
+                                   Shipment.status)
+                .join(Shipment, JOIN.LEFT_OUTER)
+                .where(ReturnOrder.order == order.id).order_by(ReturnOrder.id).tuples())
+    refunds = latest_statuses([row[0] for row in rows])
+    return [TrackedReturn(number, status, Decimal(total), refunds.get(number),
+                          tracking_number, parcel_status)
+            for number, status, total, tracking_number, parcel_status in rows]
 
 
 def _address(place) -> dict | None:
@@ -114,4 +159,11 @@ def tracking_json(tracking: Tracking) -> dict:
             "status": s.status, "parcels": s.parcels, "tracking_url": s.url,
             "events": [{"status": e.status, "at": e.at.isoformat() + "Z", "place": e.place}
                        for e in s.events]} for s in tracking.shipments],
+        "returns": [{
+            "rma": r.number, "status": r.status,
+            "refund": {"total": f"{r.refund_total:.2f}", "status": r.refund_status},
+            "tracking_number": r.tracking_number,
+            "label_url": public_url("tracking.return_label", token=order.tracking_token,
+                                    rma=r.number) if r.has_label else None}
+            for r in tracking.returns],
     }

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from portal.db import transaction, utcnow
+from portal.errors import DomainError
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
 from portal.inventory.services import Change, apply_changes
@@ -32,6 +33,8 @@ from portal.payments.refunds import RefundFailed, refund_payment, refundable_amo
 from portal.payments.status import RefundStatus
 from portal.returns import restock
 from portal.returns.models import ReturnLine, ReturnOrder
+from portal.returns.notify import return_refunded
+from portal.returns.refund_keys import of_return, refund_key
 from portal.returns.services import (
     ReturnInvalid,
     ReturnRequest,
@@ -120,7 +123,7 @@ def refund_return(rma: ReturnOrder, actor) -> Refund | None:
                  Decimal("0.00")).quantize(CENT)
     if not lines or amount <= 0:
         return None
-    key = f"return-{rma.number}"
+    key = _refund_key(rma)
     earlier = Refund.get_or_none(Refund.idempotency_key == key)
     payment = Payment.get_by_id(earlier.payment_id) if earlier else _payment(rma)
     if payment is None:
@@ -128,14 +131,28 @@ def refund_return(rma: ReturnOrder, actor) -> Refund | None:
                                   number=rma.order.number)))
     if earlier is None:
         amount = min(amount, refundable_amount(payment))
-    refund = refund_payment(payment, amount, f"return {rma.number}", actor, key=key,
-                            lines=[{"line_no": line.order_line.line_no,
-                                    "quantity": line.quantity} for line in lines])
+    try:
+        refund = refund_payment(payment, amount, f"return {rma.number}", actor, key=key,
+                                lines=[{"line_no": line.order_line.line_no,
+                                        "quantity": line.quantity} for line in lines])
+    except DomainError:  # the provider refused: recorded as failed, said as RefundFailed
+        refund = Refund.get_or_none(Refund.idempotency_key == key)
+        if refund is None or refund.status != RefundStatus.FAILED:
+            raise
     if refund.status == RefundStatus.FAILED:
         add_event(rma, "refund_failed", actor, refund.note)
         raise RefundFailed(refund.note or str(_l("The refund failed.")))
     _record_refund(rma, lines, refund, actor)
     return refund
+
+
+def _refund_key(rma: ReturnOrder) -> str:
+    """``return-<RMA>``; after n failed attempts ``return-<RMA>-<n+1>``, so a retry asks
+    the provider again while a repeat of a pending or succeeded one replays it."""
+    key = refund_key(rma.number)
+    failed = (Refund.select().where(of_return(rma.number),
+                                    Refund.status == RefundStatus.FAILED).count())
+    return f"{key}-{failed + 1}" if failed else key
 
 
 def _payment(rma: ReturnOrder) -> Payment | None:
@@ -156,6 +173,7 @@ def _record_refund(rma: ReturnOrder, lines: list[ReturnLine], refund: Refund, ac
                  .where(ReturnLine.return_order == rma.id).scalar())
         (ReturnOrder.update(refund_total=Decimal(str(total or 0)).quantize(CENT))
          .where(ReturnOrder.id == rma.id).execute())
+        return_refunded(rma, refund)  # the customer's e-mail, with this transaction
         add_event(rma, "refunded", actor, json.dumps({"amount": str(refund.amount),
                                                       "status": refund.status}))
         order = Order.get_by_id(rma.order_id)
@@ -174,4 +192,8 @@ def take_back_at_counter(request: ReturnRequest, store: Location, conditions_by_
         by_line = {line.id: conditions_by_line_no.get(line.order_line.line_no, "")
                    for line in _lines(rma)}
         rma = receive_return(rma, store, by_line, actor)
-    return rma, refund_return(rma, actor)
+    try:
+        return rma, refund_return(rma, actor)
+    except RefundFailed as error:
+        error.rma = rma  # taken back and booked: the caller shows it and offers a retry
+        raise

@@ -1,5 +1,10 @@
 """Import every module that adds routes to the ``returns`` blueprint (the app factory
-imports this before registering it)."""
+imports this before registering it); a new screen module adds its name here."""
 
-# One line per screen module, e.g.:
-# from portal.returns import views  # noqa: F401
+from portal.returns import (  # noqa: F401 - importing adds their routes
+    counter_views,
+    replenishment_views,
+    rules_views,
+    transfer_views,
+    views,
+)

@@ -24,6 +24,7 @@ from portal.locations.models import Location
 from portal.locations.status import LocationKind
 from portal.orders.models import Order, OrderLine
 from portal.returns.models import ReturnEvent, ReturnLine, ReturnOrder
+from portal.returns.notify import return_registered
 from portal.returns.status import RETURNABLE_ORDER_STATES, DropOff, ReturnStatus
 from portal.shipping.shipments import MIN_PARCEL_KG, create_return_shipment
 
@@ -162,6 +163,7 @@ def register_return(request: ReturnRequest, actor, via: str = "api") -> ReturnOr
         if request.drop_off != DropOff.STORE:
             shipment = create_return_shipment(order, place, _weight(wanted), actor)
             ReturnOrder.update(shipment=shipment.id).where(ReturnOrder.id == rma.id).execute()
+        return_registered(rma.id, via)  # the customer's e-mail, with this transaction
         add_event(rma, "registered", actor, f"{request.drop_off} ({via})")
     return ReturnOrder.get_by_id(rma.id)
 

@@ -1,16 +1,25 @@
 """``python -m tests.bench [NAME ...]``: every benchmark (or only the named ones:
-``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``) on SQLite, and on PostgreSQL when
-BENCH_DATABASE_URL names one (``make bench`` sets it to the local test server)."""
+``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``, ``replenishment``) on SQLite,
+and on PostgreSQL when BENCH_DATABASE_URL names one (``make bench`` sets it to the local
+test server)."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from tests.bench import bench_inventory, bench_labels, bench_orders, bench_portal, bench_sourcing
+from tests.bench import (
+    bench_inventory,
+    bench_labels,
+    bench_orders,
+    bench_portal,
+    bench_replenishment,
+    bench_sourcing,
+)
 
 SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_orders,
-          "sourcing": bench_sourcing, "labels": bench_labels}
+          "sourcing": bench_sourcing, "labels": bench_labels,
+          "replenishment": bench_replenishment}
 
 
 def main(names: list[str]) -> None:

@@ -15,14 +15,15 @@ from tests.e2e.conftest import TABLET
 pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
-    "employee": ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "My store"],
-    "logistics": ["Dashboard", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-                  "Suppliers"],
-    "manager": ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-                "Suppliers", "Import / export", "Sourcing rules", "Audit log"],
-    "admin": ["Dashboard", "Sell", "Orders", "Fulfilment", "Stock", "Ledger", "Locations",
-              "Suppliers", "Import / export", "Sourcing rules", "Users", "API keys", "Audit log",
-              "Outbox"],
+    "employee": ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                 "My store"],
+    "logistics": ["Dashboard", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                  "Locations", "Suppliers"],
+    "manager": ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+                "Locations", "Suppliers", "Import / export", "Sourcing rules", "Audit log"],
+    "admin": ["Dashboard", "Sell", "Orders", "Fulfilment", "Returns", "Stock", "Ledger",
+              "Locations", "Suppliers", "Import / export", "Sourcing rules", "Users",
+              "API keys", "Audit log", "Outbox"],
 }
 DASHBOARD_HEADING = {
     "employee": "Berlin Mitte",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from portal.inventory import services as stock
-from portal.inventory.errors import InsufficientStock
+from portal.inventory.errors import InsufficientStock, StockError
 from portal.inventory.ledger import check_levels
 from portal.inventory.models import IncomingStock, StockMovement
 from portal.returns.models import RestockRule, ReturnLine, TransferOrder
@@ -134,4 +134,18 @@ def test_an_approved_transfer_can_be_cancelled_but_not_twice(ctx, shelf, stores,
     assert IncomingStock.get().status == "cancelled"
     with pytest.raises(TransferRefused):
         ship_transfer(TransferOrder.get_by_id(transfer.id), users["manager"])
+    assert check_levels() == []
+
+
+def test_a_transfers_incoming_is_received_only_on_the_transfer(ctx, shelf, stores, users):
+    transfer = create_transfer(stores["WH"], stores["BER"], [(shelf["cap"], 2)],
+                               users["manager"])
+    incoming = IncomingStock.get(IncomingStock.reference == transfer.number)
+    movements = StockMovement.select().count()
+
+    with pytest.raises(StockError, match="receive it on the transfer"):
+        stock.receive_incoming(incoming, user=users["employee"])
+
+    assert IncomingStock.get_by_id(incoming.id).status == "open"
+    assert StockMovement.select().count() == movements
     assert check_levels() == []
