@@ -11,7 +11,10 @@ import pytest
 from portal.inventory.ledger import check_levels
 from portal.inventory.models import StockMovement
 from portal.orders.models import Order
-from portal.payments.models import Refund
+from portal.orders.services import place_order
+from portal.payments import providers
+from portal.payments.models import Payment, Refund
+from portal.payments.services import apply_provider_event, start_payment
 from portal.returns.models import ReturnLine, ReturnOrder
 from portal.returns.receiving import receive_return, refund_return, take_back_at_counter
 from portal.returns.services import ReturnInvalid, ReturnRequest, register_return
@@ -20,8 +23,10 @@ from portal.shipping.labels import render_4x6
 from portal.shipping.models import Shipment
 from portal.shipping.tracking import report
 from tests.barcodes import decode_pdf
-from tests.fulfilment.conftest import level
+from tests.fulfilment.conftest import level, paid_order
+from tests.orders.test_place_order import web_order
 from tests.returns.conftest import delivered_order
+from tests.shipping.shipped import ship
 
 
 def by_post(order, *lines, **fields) -> ReturnRequest:
@@ -74,8 +79,6 @@ def test_unknown_lines_undelivered_orders_and_bad_drop_offs_are_field_errors(ctx
                                                      {"line_no": 1, "quantity": 0}],
                                       drop_off="pigeon"), None)
     assert set(refused.value.fields) == {"lines.0", "lines.1.quantity", "drop_off"}
-    from tests.fulfilment.conftest import paid_order
-
     unshipped = paid_order(("CAP-1", 1))
     with pytest.raises(ReturnInvalid) as refused:
         register_return(by_post(unshipped, ("CAP-1", 1)), None)
@@ -145,3 +148,26 @@ def test_receiving_needs_a_condition_for_every_line(ctx, shelf, stores, users, r
         receive_return(rma, returns_wh, {}, None)
     assert ReturnOrder.get_by_id(rma.id).status == "requested"
     assert StockMovement.select().where(StockMovement.kind == "return").count() == 0
+
+
+def test_a_web_order_paid_online_is_refunded_through_its_provider_once_at_the_counter(
+        ctx, shelf, stores, users, monkeypatch):
+    order = place_order(web_order(("CAP-1", 2)))
+    payment = start_payment(order, "sandbox")
+    apply_provider_event("sandbox", "evt_paid", "payment.succeeded", payment.token, {}, "ch_1")
+    ship(Order.get_by_id(order.id), users["logistics"])
+    calls = []
+    adapter = providers.providers()["sandbox"]
+    original = adapter.refund
+    monkeypatch.setattr(adapter, "refund",
+                        lambda p, r: calls.append(r.amount) or original(p, r))
+    request = ReturnRequest(order.number, [{"sku": "CAP-1", "quantity": 1}])
+
+    rma, refund = take_back_at_counter(request, stores["BER"], {1: "new"}, users["employee"])
+    again = refund_return(rma, users["employee"])  # the clerk presses again
+
+    unit = Decimal(order.lines[0].unit_price)
+    assert (refund.status, Decimal(refund.amount), refund.payment_id) == (
+        "succeeded", unit, payment.id)
+    assert again is None and [Decimal(c) for c in calls] == [unit]  # the provider asked once
+    assert Payment.get_by_id(payment.id).status == "authorized"  # partly refunded
