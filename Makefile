@@ -18,6 +18,7 @@ help:
 	@echo "make run    set up everything and serve http://$(HOST):$(PORT) with demo data"
 	@echo "make test   run the whole suite on SQLite and PostgreSQL, browser tests included"
 	@echo "make serve  production-style gunicorn ($(WORKERS) workers)"
+	@echo "make jobs   the scheduled jobs process alone (make run starts it too)"
 	@echo "make bench  benchmarks: prints a table, writes bench/results/*.json"
 	@echo "make lint   ruff"
 
@@ -45,9 +46,15 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
+# The jobs process (python -m jobs) runs in the background and stops with the web server.
 run: demo
 	@echo "Portal on http://$(HOST):$(PORT) — demo logins in README.md (password oms-demo)"
-	FLASK_DEBUG=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	DEMO=1 $(BIN)/python -m jobs & jobs_pid=$$!; trap 'kill $$jobs_pid 2>/dev/null' EXIT INT TERM; \
+	FLASK_DEBUG=1 DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The scheduler alone (production: one such process beside `make serve`).
+jobs: migrate
+	$(BIN)/python -m jobs
 
 serve: migrate
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --timeout 120 --access-logfile - 'portal:create_app()'

@@ -6,6 +6,7 @@ and should set DATABASE_URL. See the README for the full list.
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class Config:
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "32"))  # PostgreSQL, per process
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))  # reverse proxies in front
     DEBUG = _env_bool("FLASK_DEBUG", False)
-    DEMO = _env_bool("OMS_DEMO", True)
+    DEMO = _env_bool("DEMO", False)  # demo-only pages such as the marketplace simulator
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -67,7 +68,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024
+    # Photos of returned items (portal/returns/photos.py): where the re-encoded JPEGs are
+    # kept and the largest file accepted (each; 5 per return line).
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads" / "returns"))
+    RETURN_PHOTO_MAX_BYTES = int(float(os.environ.get("RETURN_PHOTO_MAX_MB", "8")) * 1024 * 1024)
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
@@ -104,6 +109,14 @@ class Config:
     MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))  # doubles per try
 
     LOCATION_CACHE_SECONDS = float(os.environ.get("LOCATION_CACHE_SECONDS", "30"))
+    # Supplier stock feeds (portal/feeds): the folder file-drop feeds must lie in; the HTTP
+    # timeout (seconds), tries per download (timeouts, 5xx, 429), the pause before the first
+    # retry (doubled each time) and the largest file accepted.
+    FEED_DROP_DIR = os.environ.get("FEED_DROP_DIR", str(INSTANCE_DIR / "feeds"))
+    FEED_HTTP_TIMEOUT = float(os.environ.get("FEED_HTTP_TIMEOUT", "30"))
+    FEED_HTTP_ATTEMPTS = int(os.environ.get("FEED_HTTP_ATTEMPTS", "3"))
+    FEED_RETRY_SECONDS = float(os.environ.get("FEED_RETRY_SECONDS", "2"))
+    FEED_MAX_MB = int(os.environ.get("FEED_MAX_MB", "512"))
     # A revoked API key is refused at most this long after (each worker caches verified keys).
     API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
@@ -114,6 +127,9 @@ class Config:
     # Store replenishment: the sales window and the days of sales a store is stocked for.
     REPLENISH_SALES_DAYS = int(os.environ.get("REPLENISH_SALES_DAYS", "28"))
     REPLENISH_COVER_DAYS = int(os.environ.get("REPLENISH_COVER_DAYS", "14"))
+    # Scheduled jobs: a run still "running" after this many hours (or whose process is gone)
+    # counts as abandoned and is marked failed before the job's next run starts.
+    JOB_STALE_HOURS = float(os.environ.get("JOB_STALE_HOURS", "6"))
     SANDBOX_WEBHOOK_SECRET = os.environ.get("SANDBOX_WEBHOOK_SECRET") or _derived_secret(
         "sandbox-webhook", SECRET_KEY)
     # Stripe takes payments only when both secrets are set; none is ever written in code.
@@ -121,6 +137,17 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. a local stripe-mock
+    # The marketplace (portal/marketplace): its API address (in DEMO mode the portal's own
+    # simulator), bearer token, seconds per request, tries per call and the first pause
+    # between tries (doubled each time).
+    MARKETPLACE_URL = os.environ.get("MARKETPLACE_URL") or (
+        f"{PUBLIC_URL.rstrip('/')}/demo/marketplace" if DEMO else "")
+    MARKETPLACE_TOKEN = os.environ.get("MARKETPLACE_TOKEN", "")
+    MARKETPLACE_TIMEOUT = float(os.environ.get("MARKETPLACE_TIMEOUT", "10"))
+    MARKETPLACE_ATTEMPTS = int(os.environ.get("MARKETPLACE_ATTEMPTS", "4"))
+    MARKETPLACE_BACKOFF = float(os.environ.get("MARKETPLACE_BACKOFF", "0.5"))
+    # The simulator sells at most one article per this many seconds (when orders are pulled).
+    DEMO_MARKETPLACE_SALE_SECONDS = int(os.environ.get("DEMO_MARKETPLACE_SALE_SECONDS", "120"))
 
 
 class TestConfig(Config):
@@ -138,3 +165,6 @@ class TestConfig(Config):
     # Stripe stays off unless a test switches it on against its own local server.
     STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_PUBLISHABLE_KEY = STRIPE_API_BASE = ""
     MAIL_BACKEND = "memory"  # e-mails stay in a list the tests read
+    FEED_DROP_DIR = os.path.join(tempfile.gettempdir(), "oms-test-feeds")  # not instance/
+    FEED_RETRY_SECONDS = 0.0
+    MARKETPLACE_URL = MARKETPLACE_TOKEN = ""  # tests point the connector at their own server

@@ -92,11 +92,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views import health_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.feeds.views import bp as feeds_bp
     from portal.fulfilment.pickup_views import bp as pickups_bp
     from portal.fulfilment.views import bp as fulfilment_bp
     from portal.inventory.import_views import bp as imports_bp
     from portal.inventory.ledger_views import bp as ledger_bp
     from portal.inventory.views import bp as stock_bp
+    from portal.jobs.views import bp as jobs_bp
     from portal.locations.views import bp as locations_bp
     from portal.notifications.views import bp as outbox_bp
     from portal.orders.counter_views import bp as counter_bp
@@ -113,5 +115,11 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, dashboard_bp, counter_bp, orders_bp, tracking_bp, stock_bp,
                       ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
                       sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp,
-                      fulfilment_bp, pickups_bp, public_api_bp, returns_bp):
+                      fulfilment_bp, pickups_bp, public_api_bp, returns_bp, jobs_bp,
+                      feeds_bp):
         app.register_blueprint(blueprint)
+    if app.config.get("DEMO"):  # pretend partners under /demo, never in production
+        from portal.demo.views import bp as demo_bp
+        from portal.marketplace import simulator_views  # noqa: F401 - adds the routes
+
+        app.register_blueprint(demo_bp)

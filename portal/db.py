@@ -91,6 +91,15 @@ def transaction():
             yield txn
 
 
+def serialize_on(key: str) -> None:
+    """Inside a transaction: wait until no other transaction holds ``key`` (PostgreSQL's
+    advisory transaction lock, released at commit). SQLite's write transaction already
+    serialises writers, so there it does nothing. For check-then-insert steps that no
+    unique index can guard."""
+    if not is_sqlite():
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
+
 class BaseModel(peewee.Model):
     """Base of every model: bound to the proxy, ``created_at`` in UTC."""
 
@@ -119,9 +128,12 @@ def all_models() -> list[type[peewee.Model]]:
     from portal.api.idempotency import MODELS as api_models
     from portal.audit.models import MODELS as audit_models
     from portal.auth.models import MODELS as auth_models
+    from portal.feeds.models import MODELS as feed_models
     from portal.fulfilment.models import MODELS as fulfilment_models
     from portal.inventory.models import MODELS as inventory_models
+    from portal.jobs.models import MODELS as job_models
     from portal.locations.models import MODELS as location_models
+    from portal.marketplace.models import MODELS as marketplace_models
     from portal.notifications.models import MODELS as notification_models
     from portal.orders.models import MODELS as order_models
     from portal.payments.models import MODELS as payment_models
@@ -133,4 +145,5 @@ def all_models() -> list[type[peewee.Model]]:
     return peewee.sort_models([*location_models, *inventory_models, *auth_models, *audit_models,
                                *order_models, *api_models, *payment_models,
                                *notification_models, *supplier_models, *sourcing_models,
-                               *fulfilment_models, *shipping_models, *return_models])
+                               *fulfilment_models, *shipping_models, *return_models,
+                               *feed_models, *job_models, *marketplace_models])

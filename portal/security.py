@@ -22,6 +22,17 @@ def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
 
+def _json_has_nul(value) -> bool:
+    """Whether a parsed JSON body holds a NUL byte in any string, key or value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(key) or _json_has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(item) for item in value)
+    return False
+
+
 def init_security(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes():
@@ -30,7 +41,8 @@ def init_security(app: Flask) -> None:
         if "\x00" in request.path or _has_nul(request.args.values()) \
                 or _has_nul(request.args.keys()) or (
                 request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-                and _has_nul(request.form.values())):
+                and _has_nul(request.form.values())) or (
+                request.is_json and _json_has_nul(request.get_json(silent=True))):
             abort(400)
 
     @app.after_request

@@ -59,7 +59,8 @@ def _crash_routes() -> Blueprint:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app(TestConfig, DATABASE_URL=_database_url(tmp_path_factory))
+    app = create_app(TestConfig, DATABASE_URL=_database_url(tmp_path_factory),
+                     UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     app.test_client_class = IsolatedClient
     app.register_blueprint(_crash_routes())
     with app.app_context():

@@ -9,11 +9,12 @@ installation has not enabled (Stripe without its keys) is refused with 422.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask import g, jsonify, request, url_for
 
 from portal.api.auth import require_scope
+from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
@@ -47,13 +48,23 @@ def _object(body, name: str, errors: dict) -> dict:
 
 
 def _text(source: dict, name: str, errors: dict, field: str, limit: int = 160) -> str:
-    value = source.get(name, "")
+    return optional_text(source.get(name, ""), field, errors, limit)
+
+
+def _fee(body: dict, errors: dict) -> Decimal:
+    """``shipping_fee`` as a decimal string or a number (0 when left out); its range is
+    the order service's to check."""
+    value = body.get("shipping_fee")
     if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        errors[field] = f"Text of at most {limit} characters."
-        return ""
-    return value
+        return Decimal("0")
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool) \
+            and len(str(value)) <= 20:
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            pass
+    errors["shipping_fee"] = "A decimal string or number, e.g. \"4.95\"."
+    return Decimal("0")
 
 
 def new_order_from_json(body) -> NewOrder:
@@ -91,7 +102,7 @@ def new_order_from_json(body) -> NewOrder:
         pickup_location=_text(delivery, "pickup_location", errors,
                               "delivery.pickup_location", 16),
         locker_id=_text(delivery, "locker_id", errors, "delivery.locker_id", 40),
-        lines=lines)
+        lines=lines, shipping_fee=_fee(body, errors))
     if errors:
         raise BadOrderBody("The order is not valid.", fields=errors)
     return order
@@ -127,6 +138,7 @@ def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
         "fulfillments": [{"id": f"{order.number}-{code}", "location": code,
                           "lines": [{"sku": sku, "quantity": qty} for sku, qty in skus.items()]}
                          for code, skus in sorted(by_location.items())],
+        "shipping_fee": f"{Decimal(order.shipping_fee or 0):.2f}",
         "total": str(order.total), "currency": order.currency,
         "reserved_until": order.reserved_until.isoformat() + "Z"
         if order.reserved_until else None,

@@ -17,6 +17,7 @@ from flask import g, jsonify, request
 from peewee import JOIN
 
 from portal.api.auth import ApiScopeError, require_scope
+from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
@@ -41,13 +42,8 @@ class BadReturnBody(DomainError):
     status = 422
 
 
-def _text(value, field: str, errors: dict, limit: int = TEXT_LIMIT) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        errors[field] = f"Text of at most {limit} characters."
-        return ""
-    return value
+def _text(value, field: str, errors: dict) -> str:
+    return optional_text(value, field, errors, TEXT_LIMIT)
 
 
 def _count(value) -> bool:
@@ -86,7 +82,7 @@ def return_request_from_json(body) -> ReturnRequest:
         errors["lines"] = f"A list of 1 to {MAX_LINES} {{sku or line_no, quantity}} objects."
         lines = []
     drop_off = body.get("drop_off")
-    if drop_off not in set(DropOff):
+    if not isinstance(drop_off, str) or drop_off not in set(DropOff):
         errors["drop_off"] = f"One of: {', '.join(DropOff)}."
     store = body.get("store")
     if drop_off == DropOff.STORE and (not isinstance(store, str) or not 0 < len(store) <= 16):

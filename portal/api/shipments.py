@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from flask import g, jsonify, request
 
 from portal.api.auth import require_scope
+from portal.api.fields import optional_text
 from portal.api.fulfillments import BadRequest, event_id_of
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
@@ -38,13 +39,7 @@ MAX_PLACE, MAX_NOTE = 120, 200
 
 
 def _text(body: dict, name: str, limit: int, errors: dict) -> str:
-    value = body.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value.strip()) > limit:
-        errors[name] = f"Text of at most {limit} characters."
-        return ""
-    return value.strip()
+    return optional_text(body.get(name), name, errors, limit, strip=True)
 
 
 def _time(value, errors: dict) -> datetime | None:

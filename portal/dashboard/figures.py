@@ -7,6 +7,7 @@ from peewee import fn
 from portal.audit.services import recent_audit_events
 from portal.auth.models import ApiKey, User
 from portal.auth.roles import Role
+from portal.feeds.freshness import stale_feeds
 from portal.inventory import queries as stock
 from portal.locations import services as locations
 from portal.locations.status import LocationKind
@@ -31,6 +32,7 @@ def logistics_figures(user: User) -> dict:
         "warehouses": [(w, stock.stock_summary(w)) for w in warehouses],
         "incoming_week": list(stock.incoming_stock(within_days=7, limit=15)),
         "late_incoming": stock.late_incoming_count(),
+        "stale_feeds": stale_feeds(),
     }
 
 

@@ -11,6 +11,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.db import transaction, utcnow
 from portal.demo import data
+from portal.feeds.demo import create_demo_feed
 from portal.inventory.models import IncomingStock, Product, StockLevel, StockMovement
 from portal.inventory.status import IncomingSource, MovementKind
 from portal.locations.models import Location
@@ -45,6 +46,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
             _create_rules()
             _create_lockers()
             _create_restock_rules()
+            create_demo_feed()
         if added:
             return f"Demo data is already loaded; added {added} suppliers."
         return "Demo data is already loaded."
@@ -59,6 +61,7 @@ def load_demo(product_count: int = 2000, seed: int = 7) -> str:
         _create_rules()
         _create_lockers()
         _create_restock_rules()
+        create_demo_feed()
     return (f"Loaded {len(locations)} locations, {len(products)} products, {rows} stock rows, "
             f"{incoming} incoming deliveries, {suppliers} suppliers and "
             f"{len(data.STORES) + len(data.STAFF)} users.")

@@ -102,6 +102,10 @@ def _lines(canvas: Canvas, order: Order, y: float) -> float:
         canvas.drawRightString(RIGHT - 30 * mm, y, format_currency(line.unit_price, currency))
         canvas.drawRightString(RIGHT, y, format_currency(line.unit_price * line.quantity,
                                                          currency))
+    if order.shipping_fee:
+        y -= 16
+        canvas.drawString(LEFT, y, _("Shipping fee"))
+        canvas.drawRightString(RIGHT, y, format_currency(order.shipping_fee, currency))
     y -= 18
     canvas.setFont("Helvetica-Bold", 11)
     canvas.drawRightString(RIGHT, y, f"{_('Total')}: {format_currency(order.total, currency)}")

@@ -34,7 +34,8 @@ class Order(BaseModel):
     store = pw.ForeignKeyField(Location, null=True, on_delete="RESTRICT",
                                backref="store_orders")  # where a store order was taken
     currency = pw.CharField(max_length=3, default="EUR")
-    total = pw.DecimalField(max_digits=12, decimal_places=2)
+    shipping_fee = pw.DecimalField(max_digits=10, decimal_places=2, default=0)
+    total = pw.DecimalField(max_digits=12, decimal_places=2)  # the lines + shipping_fee
     created_by_id = pw.IntegerField(null=True)
     created_at = pw.DateTimeField(default=utcnow, index=True)
     updated_at = pw.DateTimeField(default=utcnow)
@@ -45,9 +46,13 @@ class Order(BaseModel):
     pickup_code_hash = pw.CharField(max_length=64, default="")
     pickup_ready_at = pw.DateTimeField(null=True, index=True)
     pickup_attempts = pw.IntegerField(default=0)
+    # The marketplace's own order id (portal/marketplace); unique per channel, so a
+    # pulled order is created once even when two pulls run at the same time.
+    external_ref = pw.CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "sales_order"  # "order" is a reserved word in SQL
+        indexes = ((("channel", "external_ref"), True),)
 
 
 class OrderLine(BaseModel):

@@ -49,6 +49,8 @@ MAX_LINE_QUANTITY = 999
 PLAN_ATTEMPTS = 4
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CUSTOMER_GROUP = re.compile(r"[a-z0-9_-]{1,30}")
+MAX_SHIPPING_FEE = Decimal("1000")
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -71,6 +73,8 @@ class NewOrder:
     store: str = ""             # location code where a store order was taken
     lines: list[dict] = field(default_factory=list)  # {"sku", "quantity", "unit_price"?}
     sources: dict[str, str] = field(default_factory=dict)  # SKU → location code, if chosen
+    shipping_fee: Decimal = Decimal("0")  # charged on top of the lines (0 to 1000)
+    external_ref: str = ""      # the marketplace's order id; unique per channel
 
 
 def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
@@ -86,7 +90,11 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
         errors["customer.group"] = str(_l("Letters, digits, - and _ (at most 30)."))
     if request.delivery_method not in set(DeliveryMethod):
         errors["delivery.method"] = str(_l("Unknown delivery method."))
-    resolved: dict = {"pickup": None, "store": None}
+    resolved: dict = {"pickup": None, "store": None,
+                      "shipping_fee": _shipping_fee(request.shipping_fee)}
+    if resolved["shipping_fee"] is None:
+        errors["shipping_fee"] = str(_l("0 to %(most)s, at most two decimals.",
+                                        most=MAX_SHIPPING_FEE))
     if request.delivery_method == DeliveryMethod.CLICK_COLLECT:
         pickup = Location.get_or_none(Location.code == request.pickup_location.upper(),
                                       Location.active == True)  # noqa: E712
@@ -112,6 +120,19 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
     if request.delivery_method == DeliveryMethod.CARRY_OUT:
         _validate_carry_out(resolved, prices, errors)
     return errors, wanted, resolved
+
+
+def _shipping_fee(value) -> Decimal | None:
+    """The fee in cents, or None when it is no amount from 0 to MAX_SHIPPING_FEE with at
+    most two decimals."""
+    try:
+        fee = Decimal(str(value if value is not None else 0))
+    except (InvalidOperation, ValueError):
+        return None
+    if isinstance(value, bool) or not fee.is_finite() or not 0 <= fee <= MAX_SHIPPING_FEE \
+            or fee != fee.quantize(CENT):
+        return None
+    return fee.quantize(CENT)
 
 
 def _locker_known(code: str) -> bool:
@@ -255,7 +276,8 @@ def _origin_country(resolved: dict) -> str:
 
 def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
     minutes = current_app.config.get("RESERVATION_MINUTES", 30)
-    total = sum(product.price * quantity for product, quantity in resolved["prices"].values())
+    total = sum((product.price * quantity for product, quantity in resolved["prices"].values()),
+                resolved["shipping_fee"])
     # Rows are prepared before the transaction: on SQLite it holds the write lock.
     order = Order(
         tracking_token=secrets.token_urlsafe(24), channel=request.channel,
@@ -267,7 +289,9 @@ def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
         ship_street=request.ship_street.strip(), ship_postcode=request.ship_postcode.strip(),
         ship_city=request.ship_city.strip(), ship_country=request.ship_country,
         pickup_location=resolved["pickup"], locker_id=request.locker_id.strip(),
-        store=resolved["store"], total=total, created_by_id=getattr(actor, "id", None),
+        store=resolved["store"], shipping_fee=resolved["shipping_fee"], total=total,
+        created_by_id=getattr(actor, "id", None),
+        external_ref=request.external_ref.strip()[:64] or None,
         reserved_until=utcnow() + timedelta(minutes=minutes))
     lines = [OrderLine(line_no=index + 1, product=product, quantity=quantity,
                        unit_price=product.price)

@@ -5,11 +5,12 @@ attempt, and refunds part or all of an authorized payment. Services call adapter
 outside database transactions, since a real provider answers over the network; an
 adapter never writes models, it only reports what the provider said.
 
-| name       | takes the money                           | refunds                             |
-| ---------- | ----------------------------------------- | ----------------------------------- |
-| `in_store` | an employee at the counter (cash, card)   | at the counter, noted for the clerk |
-| `sandbox`  | the built-in hosted page (`sandbox.py`)   | at once, `sbx_re_…`                 |
-| `stripe`   | Stripe Payment Intents (`stripe_adapter`) | Stripe's Refunds API                |
+| name          | takes the money                           | refunds                             |
+| ------------- | ----------------------------------------- | ----------------------------------- |
+| `in_store`    | an employee at the counter (cash, card)   | at the counter, noted for the clerk |
+| `sandbox`     | the built-in hosted page (`sandbox.py`)   | at once, `sbx_re_…`                 |
+| `stripe`      | Stripe Payment Intents (`stripe_adapter`) | Stripe's Refunds API                |
+| `marketplace` | the marketplace, from its buyer           | on the marketplace, noted for staff |
 """
 
 from __future__ import annotations
@@ -127,6 +128,26 @@ class SandboxProvider(PaymentProvider):
         return RefundResult(f"sbx_re_{secrets.token_hex(8)}")
 
 
+class MarketplaceProvider(PaymentProvider):
+    """The marketplace took the buyer's money and pays us out itself; the portal only
+    records that (``record_marketplace_payment``). It takes no new payments, and a
+    refund is recorded at once with a note telling staff to refund on the marketplace."""
+
+    name = "marketplace"
+    label = _l("Marketplace")
+
+    def is_enabled(self) -> bool:
+        return False  # no web shop or clerk may start one
+
+    def refund(self, payment: Payment, refund: Refund) -> RefundResult:
+        note = _l("Refund %(amount)s on the marketplace (its order %(reference)s): the "
+                  "marketplace holds the buyer's money.",
+                  amount=format_currency(refund.amount, refund.currency),
+                  reference=payment.provider_reference)
+        return RefundResult(f"marketplace-refund-{refund.id}", RefundStatus.SUCCEEDED,
+                            str(note))
+
+
 _registry: dict[str, PaymentProvider] = {}
 
 
@@ -135,7 +156,8 @@ def providers() -> dict[str, PaymentProvider]:
     if not _registry:
         from portal.payments.stripe_adapter import StripeProvider
 
-        for adapter in (InStoreProvider(), SandboxProvider(), StripeProvider()):
+        for adapter in (InStoreProvider(), SandboxProvider(), StripeProvider(),
+                        MarketplaceProvider()):
             _registry[adapter.name] = adapter
     return _registry
 

@@ -153,6 +153,11 @@ def _finish(refund: Refund, status: RefundStatus, reference: str = "", note: str
         _after_change(Refund.get_by_id(refund.id))
 
 
+# Called with (refund, actor) when a provider settles a refund it had left pending, inside
+# that transaction: domains that book refunds elsewhere (returns) register here.
+settled_listeners: list[Callable[[Refund, object], None]] = []
+
+
 def settle_refund(payment: Payment, reference: str, status: RefundStatus, actor) -> None:
     """A provider's later word on a refund it had left pending (from a verified webhook)."""
     if not reference:
@@ -162,8 +167,11 @@ def settle_refund(payment: Payment, reference: str, status: RefundStatus, actor)
                    .where(Refund.payment == payment.id, Refund.provider_reference == reference,
                           Refund.status == RefundStatus.PENDING).execute())
         if changed:
-            _after_change(Refund.get(Refund.payment == payment.id,
-                                     Refund.provider_reference == reference), actor)
+            refund = Refund.get(Refund.payment == payment.id,
+                                Refund.provider_reference == reference)
+            _after_change(refund, actor)
+            for listener in settled_listeners:
+                listener(refund, actor)
 
 
 def _after_change(refund: Refund, actor=None) -> None:

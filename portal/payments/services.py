@@ -16,7 +16,7 @@ from portal.orders.models import Order
 from portal.orders.services import cancel_order, transition_order
 from portal.orders.status import OrderStatus
 from portal.payments.models import Payment, PaymentEvent
-from portal.payments.providers import InStoreProvider, get_provider
+from portal.payments.providers import InStoreProvider, MarketplaceProvider, get_provider
 from portal.payments.refunds import settle_refund
 from portal.payments.status import FINAL, PaymentStatus, RefundStatus
 
@@ -87,6 +87,15 @@ def record_in_store_payment(order: Order, method: str, reference: str, user) -> 
                    or _open_payment(order, InStoreProvider.name, method))
         Payment.update(method=method).where(Payment.id == payment.id).execute()
         _authorize(payment, reference.strip()[:120] or f"cash-{payment.id}", user)
+    return Payment.get_by_id(payment.id)
+
+
+def record_marketplace_payment(order: Order, reference: str, actor=None) -> Payment:
+    """The marketplace collected the buyer's money for an order it sold (``reference``:
+    its order id): recorded as authorized, which confirms the order."""
+    with transaction():
+        payment = _open_payment(order, MarketplaceProvider.name, "marketplace")
+        _authorize(payment, reference.strip()[:120], actor)
     return Payment.get_by_id(payment.id)
 
 

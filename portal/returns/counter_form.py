@@ -1,9 +1,10 @@
 """The counter return form: per order line a quantity (0 to what may still come back), a
 condition and a reason, read into a ``ReturnRequest`` with the conditions by line number.
 
-Inputs are named ``quantity-<line_no>``, ``condition-<line_no>``, ``reason-<line_no>``;
-errors are keyed by those names (``lines`` when no article was chosen), so each message
-lands next to its input. ``input_errors`` maps the service's field errors the same way.
+Inputs are named ``quantity-<line_no>``, ``condition-<line_no>``, ``reason-<line_no>``
+(and ``photos-<line_no>``, read by the view); errors are keyed by those names (``lines``
+when no article was chosen), so each message lands next to its input. ``input_errors``
+maps the service's field errors the same way.
 """
 
 from __future__ import annotations
@@ -51,13 +52,15 @@ def read_form(form, order: Order, lines: list[tuple[OrderLine, int]]
 
 
 def input_errors(fields: dict[str, str], request: ReturnRequest) -> dict[str, str]:
-    """The service's ``lines.<i>[.quantity]`` as the form's ``quantity-<line_no>``."""
+    """The service's ``lines.<i>[.quantity]`` as the form's ``quantity-<line_no>``,
+    ``lines.<i>.photos`` as ``photos-<line_no>``."""
     errors = {}
     for name, message in fields.items():
         parts = name.split(".")
         if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit() \
                 and int(parts[1]) < len(request.lines):
-            errors[f"quantity-{request.lines[int(parts[1])]['line_no']}"] = message
+            field = "photos" if parts[2:] == ["photos"] else "quantity"
+            errors[f"{field}-{request.lines[int(parts[1])]['line_no']}"] = message
         else:
             key = "lines" if parts[0] == "lines" else "form"
             errors[key] = f"{errors[key]} {message}" if key in errors else message

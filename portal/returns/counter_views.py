@@ -2,7 +2,8 @@
 here or in another store.
 
 1. find the order by number, e-mail address or tracking token (or the tracking QR code);
-2. per line how many units come back (at most what is left), their condition, a reason;
+2. per line how many units come back (at most what is left), their condition, a reason,
+   photos if wanted;
 3. ``take_back_at_counter`` registers, books and refunds in one go, and the result page
    says what to do with each article and what to hand back.
 
@@ -25,6 +26,7 @@ from portal.payments import labels as payment_labels
 from portal.returns import queries
 from portal.returns.blueprint import bp
 from portal.returns.counter_form import input_errors, read_form
+from portal.returns.photos import ACCEPT, PER_LINE, read_uploads
 from portal.returns.receiving import take_back_at_counter
 from portal.returns.services import returnable
 from portal.returns.status import Condition
@@ -66,7 +68,7 @@ def _take_back_page(order: Order, form=None, errors: dict | None = None, problem
         "returns/counter.html", order=order, found=[], query="",
         lines=queries.takeback_lines(order, left), returnable=queries.is_returnable(order),
         form=form or {}, errors=errors or {}, problem=problem, conditions=list(Condition),
-        stores=_store_choices(),
+        stores=_store_choices(), photo_accept=ACCEPT, photos_per_line=PER_LINE,
         home=current_user.home_store if current_user.is_store_scoped else None), status
 
 
@@ -102,8 +104,11 @@ def _submit():
     if errors:
         return _take_back_page(order, form, errors, _("Please correct the marked fields."),
                                422)
+    photos = {entry["line_no"]: read_uploads(request.files.getlist(f"photos-{entry['line_no']}"))
+              for entry in return_request.lines}
     try:
-        rma, _refund = take_back_at_counter(return_request, store, conditions, current_user)
+        rma, _refund = take_back_at_counter(return_request, store, conditions, current_user,
+                                            photos)
     except DomainError as error:
         rma = getattr(error, "rma", None)
         if rma is None:  # refused before anything was written

@@ -18,7 +18,10 @@ EVENT_LABELS = {
     "received": _l("Received and inspected"),
     "refunded": _l("Refunded"),
     "refund_failed": _l("Refund failed"),
+    "refund_pending": _l("Refund under way at the provider"),
+    "shipping_fee_refunded": _l("Shipping fee refunded"),
     "cancelled": _l("Cancelled"),
+    "photos_added": _l("Photos added"),
 }
 
 # What the clerk does with the article once the counter return is booked (a transfer's

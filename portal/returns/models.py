@@ -57,6 +57,28 @@ class ReturnLine(BaseModel):
         table_name = "return_line"
 
 
+class ReturnPhoto(BaseModel):
+    """A photo of a returned line: a JPEG re-encoded from the upload, stored in
+    ``UPLOAD_DIR`` under ``stored_name`` (random, never the uploader's file name)."""
+
+    return_line = pw.ForeignKeyField(ReturnLine, backref="photos", on_delete="CASCADE")
+    stored_name = pw.CharField(max_length=64, unique=True)
+    content_type = pw.CharField(max_length=40, default="image/jpeg")
+    size = pw.IntegerField()  # bytes of the stored file
+    width = pw.IntegerField()
+    height = pw.IntegerField()
+    uploaded_at = pw.DateTimeField(default=utcnow)
+    uploaded_by = pw.CharField(max_length=160, default="")
+
+    class Meta:
+        table_name = "return_photo"
+
+    def fit(self, box: int) -> tuple[int, int]:
+        """(width, height) to show it within a ``box`` × ``box`` square."""
+        scale = min(1.0, box / max(self.width, self.height, 1))
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+
 class ReturnEvent(BaseModel):
     """One line of a return's timeline."""
 
@@ -128,4 +150,5 @@ def as_json(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-MODELS = [ReturnOrder, ReturnLine, ReturnEvent, RestockRule, TransferOrder, TransferLine]
+MODELS = [ReturnOrder, ReturnLine, ReturnPhoto, ReturnEvent, RestockRule, TransferOrder,
+          TransferLine]

@@ -16,6 +16,7 @@ from portal.orders.models import Order, OrderLine
 from portal.orders.queries import visible_orders
 from portal.payments.models import Payment, Refund
 from portal.payments.status import RefundStatus
+from portal.returns.fees import fee_due
 from portal.returns.models import (
     ReturnEvent,
     ReturnLine,
@@ -109,7 +110,7 @@ class LineView:
 @dataclass
 class RefundView:
     refunds: list[Refund] = field(default_factory=list)  # oldest first
-    due: Decimal = Decimal("0.00")  # value of lines not refunded yet
+    due: Decimal = Decimal("0.00")  # value of lines not refunded yet (+ a shipping fee due)
 
     @property
     def latest(self) -> Refund | None:
@@ -152,7 +153,7 @@ def refund_view(rma: ReturnOrder) -> RefundView:
         due = sum((Decimal(unit) * quantity for unit, quantity in
                    ReturnLine.select(OrderLine.unit_price, ReturnLine.quantity).join(OrderLine)
                    .where(ReturnLine.return_order == rma.id,
-                          ReturnLine.refund_amount.is_null()).tuples()), Decimal("0.00"))
+                          ReturnLine.refund_amount.is_null()).tuples()), fee_due(rma))
     return RefundView(refunds, due)
 
 
@@ -167,7 +168,7 @@ def timeline(rma: ReturnOrder) -> list[EventView]:
     for event in (ReturnEvent.select().where(ReturnEvent.return_order == rma.id)
                   .order_by(ReturnEvent.at, ReturnEvent.id)):
         amount = ""
-        if event.kind == "refunded":
+        if event.kind in ("refunded", "shipping_fee_refunded"):
             try:
                 amount = json.loads(event.note).get("amount", "")
             except (ValueError, AttributeError):

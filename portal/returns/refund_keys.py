@@ -1,5 +1,5 @@
 """Which refunds belong to a return: the first attempt is keyed ``return-<RMA>``, a
-retry after n failed ones ``return-<RMA>-<n+1>`` (``receiving.refund_return``). Imports
+retry after n failed ones ``return-<RMA>-<n+1>`` (``refunding.refund_return``). Imports
 only models, so read models anywhere can find a return's refunds."""
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import chunked, fn
 
-from portal.db import db, transaction, utcnow
+from portal.db import db, serialize_on, transaction, utcnow
 from portal.errors import DomainError
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import AVAILABLE, IncomingStock, Product, StockLevel, StockMovement
@@ -352,6 +352,8 @@ def _transfer(source: Location, target: Location, lines: dict[int, list],
     while lines:
         try:
             with transaction():
+                if reason != REASON:
+                    serialize_on(reason)  # the same form sent twice at once: one wins
                 earlier = reason != REASON and (
                     TransferOrder.select().where(TransferOrder.from_location == source.id,
                                                  TransferOrder.to_location == target.id,

@@ -3,6 +3,7 @@ imports this before registering it); a new screen module adds its name here."""
 
 from portal.returns import (  # noqa: F401 - importing adds their routes
     counter_views,
+    photo_views,
     replenishment_views,
     rules_views,
     transfer_views,

@@ -26,7 +26,9 @@ from portal.orders.models import Order, OrderLine
 from portal.returns.models import ReturnEvent, ReturnLine, ReturnOrder
 from portal.returns.notify import return_registered
 from portal.returns.status import RETURNABLE_ORDER_STATES, DropOff, ReturnStatus
+from portal.shipping.models import Shipment
 from portal.shipping.shipments import MIN_PARCEL_KG, create_return_shipment
+from portal.shipping.status import ShipmentStatus
 
 MAX_LINES = 100
 
@@ -77,7 +79,7 @@ def _order(number: str) -> Order:
 
 
 def _drop_off(request: ReturnRequest, order: Order, errors: dict) -> Location | None:
-    if request.drop_off not in set(DropOff):
+    if not isinstance(request.drop_off, str) or request.drop_off not in set(DropOff):
         errors["drop_off"] = str(_l("One of: %(choices)s.", choices=", ".join(DropOff)))
         return None
     if request.drop_off == DropOff.STORE:
@@ -190,6 +192,11 @@ def add_event(rma: ReturnOrder, kind: str, actor, note: str = "") -> None:
 def cancel_return(rma: ReturnOrder, actor, note: str = "") -> ReturnOrder:
     """A registered return the customer will not send: its units may be returned again."""
     with transaction():
+        shipment = Shipment.get_or_none(Shipment.id == rma.shipment_id) \
+            if rma.shipment_id else None
+        if shipment is not None and shipment.status != ShipmentStatus.CREATED:
+            raise ReturnInvalid(str(_l("The carrier has the parcel of %(number)s already: "
+                                       "receive it when it arrives.", number=rma.number)))
         moved = (ReturnOrder.update(status=ReturnStatus.CANCELLED)
                  .where(ReturnOrder.id == rma.id,
                         ReturnOrder.status == ReturnStatus.REQUESTED).execute())

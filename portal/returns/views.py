@@ -20,7 +20,9 @@ from portal.payments.status import RefundStatus
 from portal.returns import labels, queries, tabs  # noqa: F401 - both register globals
 from portal.returns.blueprint import bp
 from portal.returns.models import ReturnOrder
-from portal.returns.receiving import receive_return, refund_return
+from portal.returns.photos import ACCEPT, PER_LINE, read_uploads
+from portal.returns.receiving import receive_return
+from portal.returns.refunding import refund_return
 from portal.returns.services import ReturnInvalid, cancel_return
 from portal.returns.status import Condition, ReturnStatus
 from portal.shipping.errors import ShippingInvalid
@@ -63,7 +65,8 @@ def _detail(rma: ReturnOrder, errors: dict | None = None, form=None, status: int
         can_receive=queries.can_receive(current_user, rma),
         can_refund=queries.can_handle(current_user, rma),
         order_visible=queries.order_visible(current_user, order),
-        conditions=list(Condition), errors=errors or {}, form=form or {}), status
+        conditions=list(Condition), errors=errors or {}, form=form or {},
+        photo_accept=ACCEPT, photos_per_line=PER_LINE), status
 
 
 @bp.get("/<number>")
@@ -93,7 +96,8 @@ def label(number: str):
 @bp.post("/<number>/receive")
 @login_required
 def receive(number: str):
-    """Inspect every line (a condition each, a note if wanted), book them, refund."""
+    """Inspect every line (a condition each, a note and photos if wanted), book them,
+    refund."""
     rma = _visible(number)
     if not queries.can_receive(current_user, rma):
         abort(403)
@@ -102,9 +106,11 @@ def receive(number: str):
     conditions = {view.line.id: form.get(f"condition-{view.line.id}", "") for view in lines}
     notes = {view.line.id: form.get(f"note-{view.line.id}", "").strip()[:200]
              for view in lines}
+    photos = {view.line.id: read_uploads(request.files.getlist(f"photos-{view.line.id}"))
+              for view in lines}
     try:
         rma = receive_return(rma, rma.location, conditions, current_user,
-                             {k: v for k, v in notes.items() if v})
+                             {k: v for k, v in notes.items() if v}, photos)
     except ReturnInvalid as error:
         errors = {_input_name(key): text for key, text in error.fields.items()}
         flash(error.message, "error")
@@ -115,7 +121,8 @@ def receive(number: str):
 
 
 def _input_name(field: str) -> str:
-    """The service's ``lines.<id>.condition`` is the form's ``condition-<id>``."""
+    """The service's ``lines.<id>.condition`` is the form's ``condition-<id>`` (and
+    ``lines.<id>.photos`` its ``photos-<id>``)."""
     parts = field.split(".")
     return f"{parts[2]}-{parts[1]}" if len(parts) == 3 and parts[0] == "lines" else field
 
@@ -154,6 +161,8 @@ def retry_refund(number: str):
 def cancel(number: str):
     """The customer will not send a registered return: its units may come back later."""
     rma = _visible(number)
+    if not queries.can_handle(current_user, rma):
+        abort(403)
     try:
         cancel_return(rma, current_user, request.form.get("note", "").strip()[:200])
     except DomainError as error:

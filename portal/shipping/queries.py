@@ -63,8 +63,10 @@ def of_fulfilments(fulfillment_ids: list[int]) -> dict[int, list[ShipmentView]]:
 
 def by_fulfilment(order_id: int) -> list[dict]:
     """The order page's shipments with their timelines, grouped per fulfilment
-    ``{"fulfilment", "shipments"}`` in the order they were made (three queries)."""
-    views = add_events(of_order(order_id))
+    ``{"fulfilment", "shipments"}`` in the order they were made (three queries). Return
+    parcels are left out: the order's returns show them."""
+    views = add_events([view for view in of_order(order_id)
+                        if view.shipment.destination != Destination.RETURN])
     ids = list({view.shipment.fulfillment_id for view in views} - {None})
     fulfilments = ({f.id: f for f in FulfillmentOrder.select(FulfillmentOrder, Location)
                     .join(Location).where(FulfillmentOrder.id.in_(ids))} if ids else {})

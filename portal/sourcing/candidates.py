@@ -1,7 +1,8 @@
 """Which rules apply and which places a rule may take from: the first part of a rule's
 condition an order fails, and per place in the rule's pool whether it is kept or the
-reason it is dropped (``excluded``, ``dropship_not_allowed``, ``supplier_not_serving``,
-``too_far``, ``over_capacity``, ``no_stock``), as the trace records them."""
+reason it is dropped (``excluded``, ``stale_feed``, ``dropship_not_allowed``,
+``supplier_not_serving``, ``too_far``, ``over_capacity``, ``no_stock``), as the trace
+records them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from portal.sourcing.engine import OrderFacts
 
 Suppliers = Callable[[], dict[int, bool]]  # supplier location id → drop-ships; asked lazily
+Stale = Callable[[], frozenset[int]]  # locations whose stock feed is stale; asked lazily
 
 
 def condition_mismatch(condition: Condition, facts: OrderFacts) -> dict | None:
@@ -46,7 +48,7 @@ def condition_mismatch(condition: Condition, facts: OrderFacts) -> dict | None:
 
 
 def kept_places(rule: Rule, places: list[Place], facts: OrderFacts, suppliers: Suppliers,
-                considered: list | None = None) -> list[Place]:
+                considered: list | None = None, stale: Stale | None = None) -> list[Place]:
     """The ``places`` that can serve under ``rule``; each one in its pool is described
     in ``considered`` (the trace), kept or with the reason it was dropped."""
     kept, pool = [], rule.pool
@@ -56,7 +58,7 @@ def kept_places(rule: Rule, places: list[Place], facts: OrderFacts, suppliers: S
         if not (everything or location.kind in pool.kinds or location.code in pool.locations
                 or pool.suppliers_serving_country and location.kind == LocationKind.SUPPLIER):
             continue  # outside the pool, as drop_reason would say: not in the trace
-        reason = drop_reason(rule, place, facts, suppliers)
+        reason = drop_reason(rule, place, facts, suppliers, stale)
         if reason == "outside_pool":
             continue
         if considered is not None:
@@ -66,8 +68,8 @@ def kept_places(rule: Rule, places: list[Place], facts: OrderFacts, suppliers: S
     return kept
 
 
-def drop_reason(rule: Rule, place: Place, facts: OrderFacts, suppliers: Suppliers
-                ) -> str | None:
+def drop_reason(rule: Rule, place: Place, facts: OrderFacts, suppliers: Suppliers,
+                stale: Stale | None = None) -> str | None:
     """Why ``place`` cannot serve under ``rule`` (None: it can)."""
     pool, location = rule.pool, place.location
     in_pool = (location.kind in pool.kinds or location.code in pool.locations
@@ -78,6 +80,8 @@ def drop_reason(rule: Rule, place: Place, facts: OrderFacts, suppliers: Supplier
         return "outside_pool"
     if location.id in facts.exclude:
         return "excluded"
+    if pool.fresh_feeds_only and stale is not None and location.id in stale():
+        return "stale_feed"
     if location.kind == LocationKind.SUPPLIER:
         if not rule.limits.allow_dropship:
             return "dropship_not_allowed"

@@ -46,11 +46,12 @@ def _covers_pool(earlier: Rule, later: Rule) -> bool:
                               and (a.suppliers_serving_country or not b.suppliers_serving_country)
                               and (b.kinds or b.locations or b.suppliers_serving_country))
     radius_ok = a.radius_km is None or (b.radius_km is not None and b.radius_km <= a.radius_km)
+    fresh_ok = b.fresh_feeds_only or not a.fresh_feeds_only  # a's pool may not be smaller
     la, lb = earlier.limits, later.limits
     limits_ok = (la.max_fulfilments >= lb.max_fulfilments
                  and (la.allow_partial or not lb.allow_partial)
                  and (la.allow_dropship or not lb.allow_dropship))
-    return kinds_ok and radius_ok and limits_ok
+    return kinds_ok and radius_ok and fresh_ok and limits_ok
 
 
 def check_rules(rules: list[Rule]) -> list[Problem]:

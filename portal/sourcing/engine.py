@@ -98,6 +98,7 @@ class Engine:
         # supplier location id → ships to end customers (drop-ship); filled lazily
         self._suppliers = suppliers
         self._incoming: IncomingPool | None = None
+        self._stale: frozenset[int] | None = None
 
     def _places(self, stock: dict[int, dict[int, tuple[int, int]]]) -> dict[int, Place]:
         """A place per active location in ``stock`` (see ``places.build_places``)."""
@@ -135,6 +136,14 @@ class Engine:
                                if s.location_id is not None}
         return self._suppliers
 
+    def stale_locations(self) -> frozenset[int]:
+        """Locations whose stock feed is stale (``pool.fresh_feeds_only``); read once."""
+        if self._stale is None:
+            from portal.feeds.freshness import stale_location_ids
+
+            self._stale = stale_location_ids()
+        return self._stale
+
     def run(self, rules: list[Rule], version: int | None = None,
             explain: bool = True) -> SourcingResult:
         """The plan of the first rule that can make one. ``explain=False`` leaves out
@@ -164,10 +173,10 @@ class Engine:
             # weigh just those first (the best of them is the plan), all only if none can.
             whole = sum(self.facts.wanted.values())
             candidates = kept_places(rule, [p for p in places if p.total == whole],
-                                     self.facts, self.suppliers)
+                                     self.facts, self.suppliers, stale=self.stale_locations)
         if not candidates:
             candidates = kept_places(rule, places, self.facts, self.suppliers,
-                                     considered if explain else None)
+                                     considered if explain else None, self.stale_locations)
         if explain:
             entry["locations"] = considered
         plan, score = best_plan(rule, candidates, self.facts.wanted)

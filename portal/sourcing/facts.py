@@ -26,7 +26,8 @@ def facts_from(order: Order, lines: list[tuple[Product, int]], origin,
     return OrderFacts(
         channel=order.channel, delivery_method=order.delivery_method,
         country=order.ship_country if delivered or origin is None else origin.country,
-        postcode=(order.ship_postcode or "").strip(), value=order.total, wanted=wanted,
+        postcode=(order.ship_postcode or "").strip(),
+        value=order.total - (order.shipping_fee or 0), wanted=wanted,  # the goods, as placed
         tags={tag for product, _q in lines for tag in product.tag_list},
         categories={product.category for product, _q in lines if product.category},
         origin=origin, exclude=exclude, customer_group=order.customer_group)

@@ -57,6 +57,7 @@ class PoolForm(Form):
     radius_km = StringField(_l("Within (km) of the destination"))
     suppliers_serving_country = BooleanField(
         _l("Suppliers that deliver to the destination country"))
+    fresh_feeds_only = BooleanField(_l("Only locations whose stock feed is up to date"))
 
 
 class LimitsForm(Form):

@@ -28,6 +28,7 @@ REASON_LABELS = {
     "disabled": _l("The rule is switched off."),
     "outside_pool": _l("Not in the rule's pool."),
     "excluded": _l("Left out for this order (it could not serve it before)."),
+    "stale_feed": _l("Its supplier stock feed is out of date."),
     "dropship_not_allowed": _l("A supplier, and the rule does not allow drop-shipping."),
     "supplier_not_serving": _l("The supplier does not drop-ship to this country."),
     "too_far": _l("Farther away than the rule's radius."),
@@ -141,6 +142,8 @@ def describe_pool(rule: Rule) -> list[str]:
         lines.append(_("Suppliers that deliver to the destination country."))
     if not lines:
         lines.append(_("Every active location."))
+    if pool.fresh_feeds_only:
+        lines.append(_("Not from locations whose stock feed is out of date."))
     if pool.radius_km == 0:
         lines.append(_("Only the pickup store or the store of the sale itself."))
     elif pool.radius_km is not None:

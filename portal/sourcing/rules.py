@@ -58,6 +58,7 @@ class Pool:
     locations: list[str] = field(default_factory=list)
     radius_km: int | None = None
     suppliers_serving_country: bool = False
+    fresh_feeds_only: bool = False  # leave out locations whose stock feed is stale
 
 
 @dataclass
@@ -163,7 +164,8 @@ def rule_from_dict(data: dict) -> Rule:
             locations=_codes(_upper(pool.get("locations")), errors, "pool.locations",
                              pattern=re.compile(r"[A-Z0-9_-]{1,16}")),
             radius_km=_whole(pool.get("radius_km"), errors, "pool.radius_km", 0, 20_000),
-            suppliers_serving_country=bool(pool.get("suppliers_serving_country"))),
+            suppliers_serving_country=bool(pool.get("suppliers_serving_country")),
+            fresh_feeds_only=bool(pool.get("fresh_feeds_only"))),
         ordering=_codes(data.get("ordering"), errors, "ordering", allowed=set(ORDERINGS))
         or ["distance"],
         limits=Limits(

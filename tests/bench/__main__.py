@@ -1,7 +1,7 @@
 """``python -m tests.bench [NAME ...]``: every benchmark (or only the named ones:
-``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``, ``replenishment``) on SQLite,
-and on PostgreSQL when BENCH_DATABASE_URL names one (``make bench`` sets it to the local
-test server)."""
+``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``, ``replenishment``,
+``feeds``) on SQLite, and on PostgreSQL when BENCH_DATABASE_URL names one (``make bench``
+sets it to the local test server)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 
 from tests.bench import (
+    bench_feeds,
     bench_inventory,
     bench_labels,
     bench_orders,
@@ -19,7 +20,7 @@ from tests.bench import (
 
 SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_orders,
           "sourcing": bench_sourcing, "labels": bench_labels,
-          "replenishment": bench_replenishment}
+          "replenishment": bench_replenishment, "feeds": bench_feeds}
 
 
 def main(names: list[str]) -> None:

@@ -63,7 +63,7 @@ def test_the_page_offers_exports_and_an_upload_form_per_kind(as_role):
         assert f'name="kind" value="{kind}"' in page
     assert page.count('type="file"') == 3
     assert page.count('enctype="multipart/form-data"') == 3
-    assert "At most 20 MB and 200,000 rows" in page
+    assert "At most 50 MB and 200,000 rows" in page
     assert 'hx-indicator="#progress, closest form"' in page
 
 

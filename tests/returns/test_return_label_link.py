@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from portal.notifications.models import OutboxMessage
 from portal.returns.models import ReturnLine, ReturnOrder
-from portal.returns.receiving import receive_return, refund_return, take_back_at_counter
+from portal.returns.receiving import receive_return, take_back_at_counter
+from portal.returns.refunding import refund_return
 from portal.returns.services import ReturnRequest, cancel_return, register_return
 from portal.shipping.models import Shipment
 from tests.barcodes import decode_pdf

@@ -16,7 +16,8 @@ from portal.payments import providers
 from portal.payments.models import Payment, Refund
 from portal.payments.services import apply_provider_event, start_payment
 from portal.returns.models import ReturnLine, ReturnOrder
-from portal.returns.receiving import receive_return, refund_return, take_back_at_counter
+from portal.returns.receiving import receive_return, take_back_at_counter
+from portal.returns.refunding import refund_return
 from portal.returns.services import ReturnInvalid, ReturnRequest, register_return
 from portal.shipping.label_source import labels_for
 from portal.shipping.labels import render_4x6

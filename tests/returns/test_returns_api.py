@@ -13,7 +13,8 @@ import pytest
 from portal.auth.services import create_api_key
 from portal.notifications.models import OutboxMessage
 from portal.returns.models import ReturnLine, ReturnOrder
-from portal.returns.receiving import receive_return, refund_return
+from portal.returns.receiving import receive_return
+from portal.returns.refunding import refund_return
 from portal.shipping.models import Shipment
 from tests.barcodes import decode_pdf
 from tests.fulfilment.conftest import paid_order

@@ -1,0 +1,223 @@
+"""Importing a supplier feed, all or nothing.
+
+``import_feed(feed, ctx)``: get the file (``fetch.py``); when its SHA-256 equals the last
+applied file's, nothing is read and nothing written but the feed's freshness. Otherwise
+the whole file is parsed and staged (``parse.py``, ``staging.py``: every bad line is
+reported with its number), checked against the database, and only when no line is bad
+applied in one transaction (``apply.py``). A bad file leaves the old stock; the feed keeps
+the report of its newest run. SKUs the catalogue does not have are skipped and counted
+(suppliers list more than we sell). ``import_all(ctx)`` runs every active feed that is
+due; it is the job the scheduler runs (``feeds.import_all``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import suppress
+from dataclasses import asdict, dataclass, field
+
+import peewee
+from flask_babel import lazy_gettext as _l
+
+from portal.db import db, transaction, utcnow
+from portal.feeds import staging
+from portal.feeds.apply import StockMoved, apply_rows, check_rows
+from portal.feeds.fetch import FeedFetchError, open_feed_file
+from portal.feeds.freshness import forget_freshness
+from portal.feeds.models import SupplierFeed
+from portal.feeds.parse import FeedFormatError, FeedReader, spec_of
+from portal.feeds.staging import BadLines
+from portal.jobs.context import MAX_ERRORS, JobContext
+
+log = logging.getLogger(__name__)
+APPLY_TRIES = 3
+
+
+@dataclass
+class ImportResult:
+    """What one run of a feed did; ``status`` is ok, unchanged (same file) or failed."""
+
+    feed_id: int
+    status: str
+    rows: int = 0        # data rows read, good or bad
+    changed: int = 0     # stock levels changed (one ledger row each)
+    created: int = 0     # of those, new stock rows
+    unknown: int = 0     # rows whose SKU is not in the catalogue (skipped)
+    missing: int = 0     # location rows with stock that the file leaves out
+    incoming: int = 0    # incoming deliveries added, changed or cancelled
+    errors: int = 0      # bad lines (and problems of the whole file)
+    file: str = ""
+    checksum: str = ""
+    message: str = ""
+    problems: list[dict] = field(default_factory=list)  # the first MAX_ERRORS
+    unknown_sample: list[dict] = field(default_factory=list)
+
+
+class _Problems:
+    """Collects bad lines for the report and hands each to the job context."""
+
+    def __init__(self, result: ImportResult, ctx: JobContext):
+        self.result, self.ctx = result, ctx
+
+    def __call__(self, line: int | None, message: str) -> None:
+        self.result.errors += 1
+        if len(self.result.problems) < MAX_ERRORS:
+            self.result.problems.append({"line": line, "message": message})
+        self.ctx.error(message, line)
+
+
+def import_feed(feed: SupplierFeed, ctx: JobContext | None = None) -> ImportResult:
+    """Run one feed now (see the module docstring); the result is also stored on it."""
+    ctx = ctx or JobContext()
+    feed = SupplierFeed.get_by_id(feed.id)
+    result = ImportResult(feed.id, "failed")
+    problems = _Problems(result, ctx)
+    opened = db.is_closed()
+    if opened:
+        db.connect()
+    try:
+        with open_feed_file(feed) as file:
+            result.file, result.checksum = file.name, file.checksum
+            if file.checksum == feed.last_checksum and feed.last_status in ("ok", "unchanged"):
+                result.status, result.rows = "unchanged", feed.last_rows
+                result.message = str(_l("Same file as last time; nothing to do."))
+                _record(feed, result, file.data_at)
+                return result
+            _import_file(feed, file, ctx, result, problems)
+            _record(feed, result, file.data_at if result.status == "ok" else None)
+    except FeedFetchError as error:
+        problems(None, str(error))
+        result.message = str(error)
+        _record(feed, result, None)
+    except Exception as error:  # a bug or a lost database: the feed shows it, the job too
+        result.status, result.message = "failed", f"{type(error).__name__}: {error}"[:1000]
+        with suppress(Exception):  # the original error is the one to raise
+            _record(feed, result, None)
+        raise
+    finally:
+        if opened and not db.is_closed():
+            db.close()
+    return result
+
+
+def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems) -> None:
+    spec = spec_of(feed)
+    reference = f"FEED-{feed.id}"
+    try:
+        staging.create(spec.with_incoming)
+        known = staging.KnownStock(feed.location_id, not spec.with_incoming, problems)
+        reader = FeedReader(file.handle, spec, problems,
+                            lambda rows: ctx.progress(rows, message=str(_l("Reading"))))
+        try:
+            with db.atomic():  # the temporary tables only: no lock on the real ones
+                staging.stage(known.filter(reader.good_rows()), spec.with_incoming)
+        except FeedFormatError as error:
+            problems(error.line, str(error))
+        result.rows = reader.rows
+        ctx.read(reader.rows)
+        ctx.progress(reader.rows, message=str(_l("Checking")), force=True)
+        left_out = known.left_out()
+        result.missing, staged = len(left_out), known.staged
+        if feed.full_snapshot and left_out and not result.errors:
+            blank = (None, None) if spec.with_incoming else ()
+            with db.atomic():
+                staging.stage(((0, sku, 0, *blank) for sku in left_out), spec.with_incoming)
+            staged += len(left_out)
+        checked = staging.Checked()
+        staging.resolve(staged, spec.with_incoming, checked)
+        result.unknown, result.unknown_sample = checked.unknown, checked.unknown_sample
+        scan = staged * 2 > len(known.levels)
+        del known, left_out  # the memory goes before the writes
+        if result.errors or checked.bad:  # name what the stock refuses too, then stop
+            with db.atomic():  # reads, and writes temporary tables only
+                checked.bad += check_rows(feed.location_id, reference, spec.with_incoming,
+                                          scan)
+        for line, message in sorted(checked.bad, key=lambda bad: bad[0] or 0):
+            problems(line, message)
+        for attempt in range(1, APPLY_TRIES + 1):
+            if result.errors:
+                result.message = str(_l("%(n)s problems in the file; nothing was changed.",
+                                        n=result.errors))
+                problems(None, result.message)
+                return
+            ctx.progress(reader.rows, message=str(_l("Applying")), force=True)
+            try:
+                with transaction():
+                    applied = apply_rows(feed.location_id, f"feed {feed.name}: {file.name}",
+                                         reference, spec.with_incoming, scan)
+                    result.status, result.changed = "ok", applied.changed
+                    result.created, result.incoming = applied.created, applied.incoming
+                    _save(feed, result, file.data_at)
+                ctx.changed(applied.changed)
+                return
+            except BadLines as error:
+                for line, message in error.bad:
+                    problems(line, message)
+            except (StockMoved, peewee.IntegrityError, peewee.OperationalError) as error:
+                log.warning("feed %s: apply try %s failed: %s", feed.id, attempt, error)
+        result.message = str(_l("Stock kept changing while the feed was applied; nothing "
+                                "was changed. The next run tries again."))
+        problems(None, result.message)
+    finally:
+        staging.drop()
+
+
+def _record(feed: SupplierFeed, result: ImportResult, data_at) -> None:
+    """Store the run's result on the feed in a transaction of its own."""
+    with transaction():
+        _save(feed, result, data_at)
+
+
+def _save(feed: SupplierFeed, result: ImportResult, data_at) -> None:
+    """Store the result (in the caller's transaction). ``data_at`` (the data's time) is
+    given only for a success; a failure keeps the last good time and checksum."""
+    now = utcnow()
+    values = {"last_run_at": now, "last_status": result.status,
+              "last_error": "" if result.status != "failed" else result.message[:1000],
+              "last_report": json.dumps(_report(result)), "updated_at": now}
+    if result.status != "unchanged":
+        values.update(last_rows=result.rows, last_changed=result.changed)
+    else:
+        values.update(last_changed=0)
+    if data_at is not None:
+        values.update(last_success_at=max(data_at, feed.last_success_at or data_at),
+                      last_checksum=result.checksum)
+    SupplierFeed.update(**values).where(SupplierFeed.id == feed.id).execute()
+    forget_freshness()
+
+
+def _report(result: ImportResult) -> dict:
+    data = asdict(result)
+    data["error_count"] = data.pop("errors")
+    data["errors"] = data.pop("problems")
+    return data
+
+
+def due_feeds(now=None) -> list[SupplierFeed]:
+    """Active feeds whose ``every_minutes`` have passed since their last run."""
+    now = now or utcnow()
+    feeds = SupplierFeed.select().where(SupplierFeed.active == True)  # noqa: E712
+    return [feed for feed in feeds.order_by(SupplierFeed.id) if feed.is_due(now)]
+
+
+def import_all(ctx: JobContext) -> list[ImportResult]:
+    """The job: import every active feed that is due; one feed's failure does not stop
+    the others. Each feed's problems reach ``ctx`` prefixed with its name."""
+    feeds = due_feeds()
+    results = []
+    ctx.progress(0, len(feeds), force=True)
+    for number, feed in enumerate(feeds, 1):
+        own = JobContext()
+        try:
+            results.append(import_feed(feed, own))
+        except Exception as error:  # one broken feed must not stop the others
+            log.exception("feed %s failed", feed.id)
+            own.error(f"{type(error).__name__}: {error}")
+        ctx.read(own.rows_read)
+        ctx.changed(own.rows_changed)
+        for problem in own.errors:
+            ctx.error(f"{feed.name}: {problem['message']}", problem["line"])
+        ctx.error_count += own.error_count - len(own.errors)
+        ctx.progress(number, len(feeds), message=feed.name, force=True)
+    return results
