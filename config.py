@@ -78,6 +78,16 @@ class Config:
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
     # Failures from one remote address, over all e-mails, before that address is locked.
     LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20"))
+    # Rate limits (portal/ratelimit.py): where the counters live ("memory://" counts per
+    # worker; set redis://host:6379/0 with several workers) and the limits themselves.
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # A failing counter store (Redis down; the memory store's timer race, limits#352) lets
+    # the request through, logged, instead of answering 500.
+    RATELIMIT_SWALLOW_ERRORS = _env_bool("RATELIMIT_SWALLOW_ERRORS", True)
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")  # login POSTs per IP
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "600 per minute")  # per API key
+    RATELIMIT_TRACKING = os.environ.get("RATELIMIT_TRACKING", "60 per minute")  # per IP
 
     LANGUAGES = ("en", "de")
     BABEL_DEFAULT_LOCALE = "en"
@@ -168,3 +178,6 @@ class TestConfig(Config):
     FEED_DROP_DIR = os.path.join(tempfile.gettempdir(), "oms-test-feeds")  # not instance/
     FEED_RETRY_SECONDS = 0.0
     MARKETPLACE_URL = MARKETPLACE_TOKEN = ""  # tests point the connector at their own server
+    # Limits stay on but out of the suite's way; tests/test_rate_limits.py lowers them.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = RATELIMIT_API = RATELIMIT_TRACKING = "100000 per minute"

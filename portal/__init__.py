@@ -32,6 +32,9 @@ def create_app(config: object | str = "config.Config", **overrides) -> Flask:
     app.config.update(overrides)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from portal.logging_setup import init_logging
+
+    init_logging(app)  # LOG_FORMAT=json: JSON lines and one line per request
 
     if proxies := app.config.get("TRUSTED_PROXIES", 0):
         # Behind nginx or a load balancer: take the client address from X-Forwarded-For
@@ -72,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.forms import csrf
     from portal.htmx import htmx
     from portal.i18n import init_i18n
+    from portal.ratelimit import init_rate_limits
     from portal.security import init_security
     from portal.templating import init_templating
 
@@ -80,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     init_i18n(app)
     init_security(app)
+    init_rate_limits(app)
     init_templating(app)
 
 
@@ -87,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api import availability, fulfillments, lockers, orders, shipments  # noqa: F401
     from portal.api import returns as _returns_api  # noqa: F401 - adds the routes
+    from portal.api.openapi import bp as api_docs_bp
     from portal.api.tracking import public_bp as public_api_bp
     from portal.api.views import bp as api_bp
     from portal.api.views import health_bp
@@ -116,8 +122,13 @@ def _register_blueprints(app: Flask) -> None:
                       ledger_bp, imports_bp, locations_bp, admin_bp, api_bp, webhooks_bp,
                       sandbox_bp, health_bp, outbox_bp, suppliers_bp, sourcing_bp,
                       fulfilment_bp, pickups_bp, public_api_bp, returns_bp, jobs_bp,
-                      feeds_bp):
+                      feeds_bp, api_docs_bp):
         app.register_blueprint(blueprint)
+    from portal.ratelimit import limit_api, limit_public_tracking
+
+    limit_api(api_bp)
+    limit_public_tracking(public_api_bp)
+    limit_public_tracking(tracking_bp)
     if app.config.get("DEMO"):  # pretend partners under /demo, never in production
         from portal.demo.views import bp as demo_bp
         from portal.marketplace import simulator_views  # noqa: F401 - adds the routes

@@ -89,6 +89,7 @@ def require_scope(scope: str):
                 raise ApiScopeError(f"This API key lacks the scope '{scope}'.")
             return view(*args, **kwargs)
 
+        wrapped.api_scopes = (str(scope),)  # for the OpenAPI document
         return wrapped
 
     return decorator

@@ -15,6 +15,7 @@ from functools import wraps
 from flask import g, jsonify, request, url_for
 
 from portal.api.auth import ApiScopeError
+from portal.api.schemas import FulfillmentEventIn, validate_body, with_event_id
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError, NotFound
@@ -45,6 +46,7 @@ def require_fulfillment_scope(scope: ApiScope):
                 raise ApiScopeError(f"This API key lacks the scope '{scope}'.")
             return view(*args, **kwargs)
 
+        wrapped.api_scopes = (str(scope), str(ApiScope.FULFILLMENTS))  # for OpenAPI
         return wrapped
 
     return decorator
@@ -148,14 +150,10 @@ def _full_json(fulfillment: FulfillmentOrder) -> dict:
 def report_event(fulfillment_id: int):
     """Apply one WMS event; 409 ``illegal_transition`` changes nothing."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.", fields={"body": "JSON object"})
-    errors: dict[str, str] = {}
-    event_id = event_id_of(body, errors)
-    if not isinstance(body.get("type"), str):
-        errors["type"] = "One of: accepted, picked, packed, shipped, rejected, ..."
-    if errors:
-        raise BadRequest("The event is not valid.", fields=errors)
+    event = validate_body(FulfillmentEventIn,
+                          with_event_id(body, request.headers.get("Idempotency-Key")),
+                          "The event is not valid.")
+    event_id = event.event_id
     fulfillment = _one(fulfillment_id)
     outcome = advance(fulfillment, body["type"], g.api_key, event_id=event_id,
                       payload={k: body.get(k) for k in ("parcels", "tracking_number", "reason")},

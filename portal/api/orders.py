@@ -16,6 +16,7 @@ from flask import g, jsonify, request, url_for
 from portal.api.auth import require_scope
 from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
+from portal.api.schemas import OrderIn, validate_body
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError, NotFound
@@ -186,6 +187,7 @@ def create_order():
     """Place an order, reserve its stock and start its payment; 409 out_of_stock
     reserves nothing. The order is confirmed when the provider reports the payment."""
     body = request.get_json(silent=True)
+    validate_body(OrderIn, body, "The order is not valid.")
     new_order = new_order_from_json(body)
     provider = (body.get("payment") or {}).get("provider", "sandbox")
     get_provider(provider)  # 422 before anything is placed when it is not enabled here

@@ -19,6 +19,7 @@ from peewee import JOIN
 from portal.api.auth import ApiScopeError, require_scope
 from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
+from portal.api.schemas import ReturnIn, validate_body
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError, NotFound
@@ -178,6 +179,7 @@ def require_any_scope(*scopes: str):
                 raise ApiScopeError(f"This API key lacks the scope '{named}'.")
             return view(*args, **kwargs)
 
+        wrapped.api_scopes = tuple(str(scope) for scope in scopes)  # for the OpenAPI document
         return wrapped
 
     return decorator
@@ -188,7 +190,9 @@ def require_any_scope(*scopes: str):
 @idempotent
 def create_return():
     """Register a return: 201 with the RMA, its label link and the drop-off options."""
-    wanted = return_request_from_json(request.get_json(silent=True))
+    body = request.get_json(silent=True)
+    validate_body(ReturnIn, body, "The return is not valid.")
+    wanted = return_request_from_json(body)
     try:
         rma = register_return(wanted, g.api_key, via="api")
     except ReturnInvalid as error:

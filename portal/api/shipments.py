@@ -19,6 +19,7 @@ from flask import g, jsonify, request
 from portal.api.auth import require_scope
 from portal.api.fields import optional_text
 from portal.api.fulfillments import BadRequest, event_id_of
+from portal.api.schemas import ShipmentEventIn, validate_body, with_event_id
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.db import utcnow
@@ -74,8 +75,8 @@ def _same(event: ShipmentEvent, shipment: Shipment, status: str, place: str, not
 def report_shipment_event(tracking_number: str):
     """Record one carrier event (see the module docstring)."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.", fields={"body": "JSON object"})
+    validate_body(ShipmentEventIn, with_event_id(body, request.headers.get("Idempotency-Key")),
+                  "The event is not valid.")
     errors: dict[str, str] = {}
     event_id = event_id_of(body, errors)
     status = body.get("status")

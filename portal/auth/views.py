@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import services
 from portal.auth.errors import LoginFailed, LoginLocked
 from portal.auth.forms import LanguageForm, LoginForm
+from portal.ratelimit import limiter, login_limit
 from portal.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -19,6 +20,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])  # per address; the lockout stays
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))

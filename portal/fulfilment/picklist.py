@@ -325,11 +325,13 @@ def _facts(fulfillments, rows: list[PickRow], left_out: int) -> list[str]:
 
 
 def render_pick_list(location: Location, fulfillments: Sequence[FulfillmentOrder],
-                     left_out: int = 0) -> bytes:
+                     left_out: int = 0, lines: dict[int, list[dict]] | None = None) -> bytes:
     """The pick list of ``fulfillments`` (all at ``location``) as PDF bytes; ``left_out``
-    says how many more a capped selection did not include."""
+    says how many more a capped selection did not include. ``lines`` (id → lines as
+    ``queries.lines_of`` makes them) lets other jobs with an ``id`` and a ``number``, such
+    as a transfer, be picked too."""
     fulfillments = sorted(fulfillments, key=lambda f: f.id)
-    lines = lines_of(fulfillments)
+    lines = lines_of(fulfillments) if lines is None else lines
     rows = pick_rows(location, fulfillments, lines)
     pages = _paginate(_items(rows))
     per_scan_page = 2 * int((TOP - HEADER_H - SCAN_TITLE_H - BOTTOM) // SCAN_H)

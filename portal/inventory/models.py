@@ -66,9 +66,11 @@ AVAILABLE = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
 class StockMovement(BaseModel):
     """One append-only ledger row per stock change; levels can be rebuilt from the sums."""
 
+    # The (location, at) and (product, at) indexes below serve both foreign keys
+    # (migration 025 dropped their single-column indexes).
     at = pw.DateTimeField(default=utcnow, index=True)
-    product = pw.ForeignKeyField(Product, on_delete="RESTRICT")
-    location = pw.ForeignKeyField(Location, on_delete="RESTRICT")
+    product = pw.ForeignKeyField(Product, on_delete="RESTRICT", index=False)
+    location = pw.ForeignKeyField(Location, on_delete="RESTRICT", index=False)
     kind = pw.CharField(max_length=16, index=True)
     on_hand_delta = pw.IntegerField(default=0)
     reserved_delta = pw.IntegerField(default=0)

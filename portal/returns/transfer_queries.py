@@ -1,4 +1,4 @@
-"""Read models and permissions of the transfer screens.
+"""Read models and permissions of the transfer screens and the work queue's panel.
 
 Scope: a store employee sees the transfers from or to their store; logistics staff,
 managers and admins see all. Who may act (``inventory.permissions.can_receive_at``:
@@ -9,6 +9,8 @@ service's to say (``transfers.TransferRefused``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from portal.auth.roles import Role
 from portal.inventory.models import Product
@@ -67,6 +69,43 @@ def find_visible(user, number: str) -> TransferOrder | None:
 def lines_of(transfer: TransferOrder) -> list[TransferLine]:
     return list(TransferLine.select(TransferLine, Product).join(Product)
                 .where(TransferLine.transfer == transfer.id).order_by(TransferLine.id))
+
+
+@dataclass
+class QueueTransfers:
+    """The transfers a location's work queue shows: rows are (transfer, lines, may act)."""
+
+    outgoing: list[tuple[TransferOrder, list[TransferLine], bool]] = field(default_factory=list)
+    incoming: list[tuple[TransferOrder, list[TransferLine], bool]] = field(default_factory=list)
+    outgoing_count: int = 0
+    incoming_count: int = 0
+
+
+QUEUE_SHOWN = 50  # per direction; the Transfers tab has the rest
+
+
+def queue_transfers(user, location: Location) -> QueueTransfers:
+    """Work at ``location`` (template global of the fulfilment queue): the approved transfers
+    leaving it (pick and ship) and the shipped ones coming to it (receive), oldest first,
+    within ``user``'s scope; the first QUEUE_SHOWN of each with lines (two queries)."""
+    waiting = list(visible_transfers(user).where(
+        ((TransferOrder.from_location == location.id)
+         & (TransferOrder.status == TransferStatus.APPROVED))
+        | ((TransferOrder.to_location == location.id)
+           & (TransferOrder.status == TransferStatus.SHIPPED)))
+        .order_by(TransferOrder.created_at, TransferOrder.id))
+    outgoing = [t for t in waiting if t.from_location_id == location.id]
+    incoming = [t for t in waiting if t.to_location_id == location.id]
+    result = QueueTransfers(outgoing_count=len(outgoing), incoming_count=len(incoming))
+    shown = outgoing[:QUEUE_SHOWN] + incoming[:QUEUE_SHOWN]
+    lines: dict[int, list[TransferLine]] = {t.id: [] for t in shown}
+    if shown:
+        for line in (TransferLine.select(TransferLine, Product).join(Product)
+                     .where(TransferLine.transfer.in_(list(lines))).order_by(TransferLine.id)):
+            lines[line.transfer_id].append(line)
+    result.outgoing = [(t, lines[t.id], may_ship(user, t)) for t in outgoing[:QUEUE_SHOWN]]
+    result.incoming = [(t, lines[t.id], may_receive(user, t)) for t in incoming[:QUEUE_SHOWN]]
+    return result
 
 
 def may_ship(user, transfer: TransferOrder) -> bool:

@@ -1,6 +1,8 @@
 """Transfer screens (routes on the ``returns`` blueprint): the list with filters, one
 transfer with its lines, addresses and timeline, its steps (*Shipped* at the source,
-*Received* at the target, *Cancel*) and the printable delivery note.
+*Received* at the target, *Cancel*), the printable delivery note and the source's pick
+list. The fulfilment queue shows a location's transfers (template global
+``queue_transfers``) and posts its steps here with ``next`` pointing back to the queue.
 
 Scope and permissions are ``transfer_queries``'s: another store's transfer is a 404, a
 step the user may not take a 403. A refused step (the transfer moved meanwhile, stock
@@ -17,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.errors import DomainError
+from portal.fulfilment.picklist import render_pick_list
 from portal.htmx import wants_fragment
 from portal.pagination import paginate
 from portal.returns import transfer_queries as queries
@@ -25,9 +28,12 @@ from portal.returns.delivery_note import render_delivery_note
 from portal.returns.models import TransferOrder
 from portal.returns.status import TRANSFER_LABELS
 from portal.returns.transfers import cancel_transfer, receive_transfer, ship_transfer
+from portal.urls import safe_next
 
 # The incoming deliveries' tables (locations, dashboards) link transfers by number.
 bp.add_app_template_global(queries.transfer_numbers, "transfer_numbers")
+# The fulfilment queue shows the transfers waiting at its location.
+bp.add_app_template_global(queries.queue_transfers, "queue_transfers")
 
 
 def _visible(number: str) -> TransferOrder:
@@ -77,8 +83,23 @@ def transfer_pdf(number: str):
     return response
 
 
+@bp.get("/transfers/<number>/pick-list.pdf")
+@login_required
+def transfer_pick_list(number: str):
+    """The fulfilment pick list (bins of the source) for the transfer's lines."""
+    transfer = _visible(number)
+    lines = [{"sku": line.product.sku, "name": line.product.name, "quantity": line.quantity,
+              "promised_until": None} for line in queries.lines_of(transfer)]
+    pdf = render_pick_list(transfer.from_location, [transfer], lines={transfer.id: lines})
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                         download_name=f"pick-list-{transfer.number}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _step(number: str, allowed, step, done: str):
-    """Take ``step`` if ``allowed``; refused steps become flash messages."""
+    """Take ``step`` if ``allowed``; refused steps become flash messages. Back to the
+    transfer, or to a local ``next`` (the fulfilment queue)."""
     transfer = _visible(number)
     if not allowed(current_user, transfer):
         abort(403)
@@ -88,7 +109,8 @@ def _step(number: str, allowed, step, done: str):
         flash(error.message, "error")
     else:
         flash(done % {"number": transfer.number}, "success")
-    return redirect(url_for(".transfer_detail", number=transfer.number), 303)
+    return redirect(safe_next(request.form.get("next"),
+                              url_for(".transfer_detail", number=transfer.number)), 303)
 
 
 @bp.post("/transfers/<number>/ship")

@@ -1,7 +1,7 @@
 """``python -m tests.bench [NAME ...]``: every benchmark (or only the named ones:
 ``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``, ``replenishment``,
-``feeds``) on SQLite, and on PostgreSQL when BENCH_DATABASE_URL names one (``make bench``
-sets it to the local test server)."""
+``feeds``, ``mixed``) on SQLite, and on PostgreSQL when BENCH_DATABASE_URL names one
+(``make bench`` sets it to the local test server; ``mixed`` runs on PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.bench import (
     bench_feeds,
     bench_inventory,
     bench_labels,
+    bench_mixed,
     bench_orders,
     bench_portal,
     bench_replenishment,
@@ -20,7 +21,8 @@ from tests.bench import (
 
 SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_orders,
           "sourcing": bench_sourcing, "labels": bench_labels,
-          "replenishment": bench_replenishment, "feeds": bench_feeds}
+          "replenishment": bench_replenishment, "feeds": bench_feeds,
+          "mixed": bench_mixed}
 
 
 def main(names: list[str]) -> None:
