@@ -3,7 +3,7 @@
 The (product_id, at) and (location_id, at) composites of 001 serve every query that
 filters the ledger by product or location (their leading column) and the foreign keys'
 checks, so the single-column indexes on product_id and location_id only cost writes:
-each ledger row updated seven indexes, now five.
+each ledger row updated seven secondary indexes, now five.
 """
 
 import peewee as pw

@@ -1,18 +1,26 @@
-"""Applying checked feed rows to one location's stock: set-based, in the caller's
-transaction.
+"""Applying checked feed rows (``feed_rows``: product id, line, quantity) to one location's
+stock: set-based, in the caller's transaction, without copying the levels first.
 
-1. ``staging.snapshot`` copies the affected levels into ``feed_old``; the checks that
-   need them run on that copy (``BadLines`` rolls everything back).
-2. ``feed_diff`` = the staged rows whose on hand differs, and the new rows (a full
-   snapshot staged the rows it leaves out with quantity 0).
-3. PostgreSQL: the changed levels are locked in (product, location) order, as every
-   stock writer locks them, so a concurrent order cannot deadlock with the import.
-4. One UPDATE ... FROM ``feed_diff``, conditional on the on hand the snapshot read and on
-   ``reserved <= new``: a row changed meanwhile makes the count differ and raises
-   ``StockMoved`` (the caller rolls back and tries again).
-5. One INSERT of the new levels, one INSERT ... SELECT of a ``feed_sync`` ledger row per
-   changed level carrying the delta. Unchanged rows write nothing.
-6. With incoming columns: the feed's own open deliveries (reference ``FEED-<id>``) of
+1. ``check_rows``: the lines the stock refuses (a quantity below the units reserved
+   there, an incoming quantity below what was promised) raise ``BadLines``, which rolls
+   everything back.
+2. The changed levels get the file's quantity and one ``feed_sync`` ledger row each whose
+   delta is taken from the level as it is when written; rows whose quantity equals the
+   level write nothing. A row that no level has yet becomes a new level (unless its
+   quantity is 0) with its ledger row.
+   - PostgreSQL, one statement: the changed levels are locked in (product, location)
+     order, as every stock writer locks them (a concurrent order cannot deadlock with the
+     import, and a level an order changed meanwhile is read as the order left it), then
+     updated (only where ``reserved <= new``), and their ledger rows are inserted from
+     the UPDATE's RETURNING. Fewer ledger rows than locked levels (an order reserved
+     more after the check) raise ``StockMoved``: the caller rolls back and tries again.
+     A second statement inserts the new levels and, from its RETURNING, their ledger
+     rows (a level an order created meanwhile fails the unique index; tried again).
+   - SQLite: the transaction holds the write lock from its start (``BEGIN IMMEDIATE``),
+     so nothing moves between statements: the ledger rows of changed and new levels are
+     inserted first (deltas from the current levels), then one UPDATE ... FROM and one
+     INSERT ... SELECT write the levels; their counts must add up to the ledger's.
+3. With incoming columns: the feed's own open deliveries (reference ``FEED-<id>``) of
    the products in the file are updated, added or cancelled.
 """
 
@@ -20,15 +28,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.db import db, is_sqlite, utcnow
+from portal.db import is_sqlite, utcnow
 from portal.feeds import staging
-from portal.feeds.staging import DIFF, OLD, ROWS, BadLines, Checked, execute
+from portal.feeds.staging import ROWS, BadLines, Checked, execute
 from portal.inventory.models import IncomingStock, StockLevel, StockMovement
 from portal.inventory.status import IncomingSource, IncomingStatus, MovementKind
 
+LEDGER = ("INSERT INTO stock_movement (at, product_id, location_id, kind, on_hand_delta, "
+          "reserved_delta, safety_delta, reason, reference, user_id)")
+NEW_LEVELS = ("INSERT INTO stock_level (product_id, location_id, on_hand, reserved, "
+              "safety_stock, bin, updated_at)")
+# The staged rows that no level of the location has yet (the new levels).
+WITHOUT_LEVEL = (f"FROM {ROWS} r WHERE r.quantity <> 0 AND NOT EXISTS (SELECT 1 "  # noqa: S608
+                 f"FROM stock_level l WHERE l.product_id = r.product_id AND l.location_id = ?)")
+
 
 class StockMoved(Exception):
-    """A stock level changed between reading and writing; nothing of this try stays."""
+    """A stock level changed between the checks and the writes; nothing of this try
+    stays."""
 
 
 @dataclass
@@ -39,59 +56,77 @@ class Applied:
 
 
 def apply_rows(location_id: int, reason: str, reference: str, with_incoming: bool,
-               scan: bool) -> Applied:
+               new_levels: bool = True) -> Applied:
     """Check ``feed_rows`` against the location's stock and write the differences (see the
-    module docstring; ``scan``: see ``staging.snapshot``). Call inside ``transaction()``."""
-    bad = check_rows(location_id, reference, with_incoming, scan)
+    module docstring). ``new_levels=False``: every staged SKU had a level here when the
+    stock was read (levels are not deleted), so the search for rows without one is
+    skipped. Call inside ``transaction()``."""
+    bad = check_rows(location_id, reference, with_incoming)
     if bad:
         raise BadLines(bad)
     now = utcnow()
     stamp = StockLevel.updated_at.db_value(now)
-    db.execute_sql(f"DROP TABLE IF EXISTS {DIFF}")
-    db.execute_sql(f"CREATE TEMP TABLE {DIFF} AS "  # noqa: S608 - our own table names
-                   f"SELECT r.product_id, o.level_id, o.on_hand AS old_on_hand, "
-                   f"r.quantity AS new_on_hand FROM {ROWS} r JOIN {OLD} o "
-                   f"ON o.product_id = r.product_id WHERE o.on_hand <> r.quantity")
-    db.execute_sql(f"INSERT INTO {DIFF} SELECT r.product_id, NULL, 0, r.quantity "  # noqa: S608
-                   f"FROM {ROWS} r WHERE r.quantity <> 0 AND NOT EXISTS "
-                   f"(SELECT 1 FROM {OLD} o WHERE o.product_id = r.product_id)")
-    existing, total = execute(f"SELECT COUNT(level_id), COUNT(*) FROM {DIFF}"  # noqa: S608
-                              ).fetchone()
-    applied = Applied(changed=total, created=total - existing)
-    if existing:
-        if not is_sqlite():
-            db.execute_sql(f"ANALYZE {DIFF}")
-            db.execute_sql(f"SELECT COUNT(*) FROM (SELECT l.id FROM stock_level l "  # noqa: S608
-                           f"JOIN {DIFF} d ON d.level_id = l.id "
-                           f"ORDER BY l.product_id, l.location_id FOR UPDATE OF l) locked")
-        updated = execute(f"UPDATE stock_level SET on_hand = d.new_on_hand, "  # noqa: S608
-                          f"updated_at = ? FROM {DIFF} d WHERE stock_level.id = d.level_id "
-                          f"AND stock_level.on_hand = d.old_on_hand "
-                          f"AND stock_level.reserved <= d.new_on_hand", (stamp,)).rowcount
-        if updated != existing:
-            raise StockMoved(f"{existing - updated} stock levels changed during the import")
-    if applied.created:
-        execute(f"INSERT INTO stock_level (product_id, location_id, on_hand, reserved, "  # noqa: S608
-                f"safety_stock, bin, updated_at) SELECT product_id, ?, new_on_hand, 0, 0, '', ? "
-                f"FROM {DIFF} WHERE level_id IS NULL ORDER BY product_id", (location_id, stamp))
-    if total:
-        execute(f"INSERT INTO stock_movement (at, product_id, location_id, kind, "  # noqa: S608
-                f"on_hand_delta, reserved_delta, safety_delta, reason, reference, user_id) "
-                f"SELECT ?, product_id, ?, ?, new_on_hand - old_on_hand, 0, 0, ?, ?, NULL "
-                f"FROM {DIFF} ORDER BY product_id", (StockMovement.at.db_value(now), location_id,
-                                 MovementKind.FEED_SYNC.value, reason[:200], reference[:80]))
+    ledger = (StockMovement.at.db_value(now), location_id, MovementKind.FEED_SYNC.value,
+              reason[:200], reference[:80])
+    write = _write_sqlite if is_sqlite() else _write_postgresql
+    applied = write(location_id, stamp, ledger, new_levels)
     if with_incoming:
         applied.incoming = _sync_incoming(location_id, reference, now)
     return applied
 
 
-def check_rows(location_id: int, reference: str, with_incoming: bool, scan: bool
+def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) -> Applied:
+    locked, booked = execute(
+        f"WITH locked AS MATERIALIZED (SELECT l.id, l.product_id, l.on_hand, r.quantity "  # noqa: S608
+        f"FROM {ROWS} r JOIN stock_level l ON l.product_id = r.product_id "
+        f"AND l.location_id = ? WHERE l.on_hand <> r.quantity "
+        f"ORDER BY l.product_id, l.location_id FOR UPDATE OF l), "
+        f"changed AS (UPDATE stock_level SET on_hand = k.quantity, updated_at = ? "
+        f"FROM locked k WHERE stock_level.id = k.id AND stock_level.reserved <= k.quantity "
+        f"RETURNING k.product_id, k.quantity - k.on_hand AS delta), "
+        f"booked AS ({LEDGER} SELECT ?, product_id, ?, ?, delta, 0, 0, ?, ?, NULL "
+        f"FROM changed ORDER BY product_id RETURNING 1) "
+        f"SELECT (SELECT COUNT(*) FROM locked), (SELECT COUNT(*) FROM booked)",
+        (location_id, stamp, *ledger)).fetchone()
+    if booked != locked:
+        raise StockMoved(f"{locked - booked} stock levels changed during the import")
+    if not new_levels:
+        return Applied(changed=booked)
+    created = execute(
+        f"WITH created AS ({NEW_LEVELS} SELECT r.product_id, ?, r.quantity, 0, 0, '', ? "  # noqa: S608
+        f"{WITHOUT_LEVEL} ORDER BY r.product_id RETURNING product_id, on_hand) "
+        f"{LEDGER} SELECT ?, product_id, ?, ?, on_hand, 0, 0, ?, ?, NULL "
+        f"FROM created ORDER BY product_id",
+        (location_id, stamp, location_id, *ledger)).rowcount
+    return Applied(changed=booked + created, created=created)
+
+
+def _write_sqlite(location_id: int, stamp, ledger: tuple, new_levels: bool) -> Applied:
+    total = execute(
+        f"{LEDGER} SELECT ?, r.product_id, ?, ?, r.quantity - COALESCE(l.on_hand, 0), "  # noqa: S608
+        f"0, 0, ?, ?, NULL FROM {ROWS} r LEFT JOIN stock_level l "
+        f"ON l.product_id = r.product_id AND l.location_id = ? "
+        f"WHERE r.quantity <> COALESCE(l.on_hand, 0) ORDER BY r.product_id",
+        (*ledger, location_id)).rowcount
+    updated = execute(
+        f"UPDATE stock_level SET on_hand = r.quantity, updated_at = ? FROM {ROWS} r "  # noqa: S608
+        f"WHERE stock_level.product_id = r.product_id AND stock_level.location_id = ? "
+        f"AND stock_level.on_hand <> r.quantity AND stock_level.reserved <= r.quantity",
+        (stamp, location_id)).rowcount
+    created = execute(f"{NEW_LEVELS} SELECT r.product_id, ?, r.quantity, 0, 0, '', ? "
+                      f"{WITHOUT_LEVEL} ORDER BY r.product_id",
+                      (location_id, stamp, location_id)).rowcount if new_levels else 0
+    if updated + created != total:  # the write lock makes this a bug, not a race
+        raise StockMoved(f"{total} ledger rows for {updated + created} stock levels")
+    return Applied(changed=total, created=created)
+
+
+def check_rows(location_id: int, reference: str, with_incoming: bool
                ) -> list[tuple[int | None, str]]:
-    """The lines the location's stock refuses (below reserved, below promised), from a
-    fresh snapshot; writes only temporary tables."""
-    staging.snapshot(location_id, scan)
+    """The lines the location's stock refuses (below reserved, below promised); reads
+    only."""
     checked = Checked()
-    staging.check_snapshot(checked)
+    staging.check_reserved(location_id, checked)
     if with_incoming:
         staging.check_incoming(location_id, reference, checked)
     return checked.bad

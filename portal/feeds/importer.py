@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 
@@ -52,6 +53,21 @@ class ImportResult:
     message: str = ""
     problems: list[dict] = field(default_factory=list)  # the first MAX_ERRORS
     unknown_sample: list[dict] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
+
+
+class _Phases:
+    """Adds the wall time since the last lap to ``seconds[name]`` (retries add up):
+    fetch (download or checksum), known (the location's stock), parse_stage (parse,
+    compare, stage: one streamed pass), resolve, check, write, commit."""
+
+    def __init__(self, seconds: dict[str, float]):
+        self.seconds, self.mark = seconds, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self.mark, 3)
+        self.mark = now
 
 
 class _Problems:
@@ -76,15 +92,17 @@ def import_feed(feed: SupplierFeed, ctx: JobContext | None = None) -> ImportResu
     opened = db.is_closed()
     if opened:
         db.connect()
+    phases = _Phases(result.seconds)
     try:
         with open_feed_file(feed) as file:
+            phases.lap("fetch")
             result.file, result.checksum = file.name, file.checksum
             if file.checksum == feed.last_checksum and feed.last_status in ("ok", "unchanged"):
                 result.status, result.rows = "unchanged", feed.last_rows
                 result.message = str(_l("Same file as last time; nothing to do."))
                 _record(feed, result, file.data_at)
                 return result
-            _import_file(feed, file, ctx, result, problems)
+            _import_file(feed, file, ctx, result, problems, phases)
             _record(feed, result, file.data_at if result.status == "ok" else None)
     except FeedFetchError as error:
         problems(None, str(error))
@@ -101,12 +119,14 @@ def import_feed(feed: SupplierFeed, ctx: JobContext | None = None) -> ImportResu
     return result
 
 
-def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems) -> None:
+def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems,
+                 phases: _Phases) -> None:
     spec = spec_of(feed)
     reference = f"FEED-{feed.id}"
     try:
         staging.create(spec.with_incoming)
         known = staging.KnownStock(feed.location_id, not spec.with_incoming, problems)
+        phases.lap("known")
         reader = FeedReader(file.handle, spec, problems,
                             lambda rows: ctx.progress(rows, message=str(_l("Reading"))))
         try:
@@ -114,11 +134,12 @@ def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems) ->
                 staging.stage(known.filter(reader.good_rows()), spec.with_incoming)
         except FeedFormatError as error:
             problems(error.line, str(error))
+        phases.lap("parse_stage")
         result.rows = reader.rows
         ctx.read(reader.rows)
         ctx.progress(reader.rows, message=str(_l("Checking")), force=True)
         left_out = known.left_out()
-        result.missing, staged = len(left_out), known.staged
+        result.missing, staged, new_levels = len(left_out), known.staged, known.new > 0
         if feed.full_snapshot and left_out and not result.errors:
             blank = (None, None) if spec.with_incoming else ()
             with db.atomic():
@@ -127,12 +148,11 @@ def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems) ->
         checked = staging.Checked()
         staging.resolve(staged, spec.with_incoming, checked)
         result.unknown, result.unknown_sample = checked.unknown, checked.unknown_sample
-        scan = staged * 2 > len(known.levels)
         del known, left_out  # the memory goes before the writes
+        phases.lap("resolve")
         if result.errors or checked.bad:  # name what the stock refuses too, then stop
-            with db.atomic():  # reads, and writes temporary tables only
-                checked.bad += check_rows(feed.location_id, reference, spec.with_incoming,
-                                          scan)
+            checked.bad += check_rows(feed.location_id, reference, spec.with_incoming)
+            phases.lap("check")
         for line, message in sorted(checked.bad, key=lambda bad: bad[0] or 0):
             problems(line, message)
         for attempt in range(1, APPLY_TRIES + 1):
@@ -145,16 +165,20 @@ def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems) ->
             try:
                 with transaction():
                     applied = apply_rows(feed.location_id, f"feed {feed.name}: {file.name}",
-                                         reference, spec.with_incoming, scan)
+                                         reference, spec.with_incoming, new_levels)
                     result.status, result.changed = "ok", applied.changed
                     result.created, result.incoming = applied.created, applied.incoming
+                    phases.lap("write")
                     _save(feed, result, file.data_at)
+                phases.lap("commit")
                 ctx.changed(applied.changed)
                 return
             except BadLines as error:
+                phases.lap("write")
                 for line, message in error.bad:
                     problems(line, message)
             except (StockMoved, peewee.IntegrityError, peewee.OperationalError) as error:
+                phases.lap("write")
                 log.warning("feed %s: apply try %s failed: %s", feed.id, attempt, error)
         result.message = str(_l("Stock kept changing while the feed was applied; nothing "
                                 "was changed. The next run tries again."))
@@ -201,23 +225,47 @@ def due_feeds(now=None) -> list[SupplierFeed]:
     return [feed for feed in feeds.order_by(SupplierFeed.id) if feed.is_due(now)]
 
 
+class FeedsFailed(Exception):
+    """The job's outcome when any due feed failed: raised after every due feed ran, so the
+    ``feeds`` run ends ``failed`` (the runner records the message) while the feeds that
+    succeeded stay imported. ``results`` holds the finished imports."""
+
+    def __init__(self, failed: list[tuple[str, str]], total: int,
+                 results: list[ImportResult]):
+        names = "; ".join(f"{name}: {message}" for name, message in failed)
+        super().__init__(str(_l("%(failed)s of %(total)s feeds failed (%(names)s); the "
+                                "others were imported.", failed=len(failed), total=total,
+                                names=names[:1500])))
+        self.failed, self.results = failed, results
+
+
 def import_all(ctx: JobContext) -> list[ImportResult]:
     """The job: import every active feed that is due; one feed's failure does not stop
-    the others. Each feed's problems reach ``ctx`` prefixed with its name."""
+    the others. Each feed's problems reach ``ctx`` prefixed with its name. When any feed
+    failed (a bad file, a download that failed after its retries, a bug), ``FeedsFailed``
+    is raised at the end and the run is ``failed``: a supplier's stock is stale until
+    someone looks. Returns the results otherwise."""
     feeds = due_feeds()
-    results = []
+    results, failed = [], []
     ctx.progress(0, len(feeds), force=True)
     for number, feed in enumerate(feeds, 1):
         own = JobContext()
         try:
-            results.append(import_feed(feed, own))
+            result = import_feed(feed, own)
+            results.append(result)
+            if result.status == "failed":
+                failed.append((feed.name, result.message or (
+                    own.errors[0]["message"] if own.errors else "failed")))
         except Exception as error:  # one broken feed must not stop the others
             log.exception("feed %s failed", feed.id)
             own.error(f"{type(error).__name__}: {error}")
+            failed.append((feed.name, f"{type(error).__name__}: {error}"))
         ctx.read(own.rows_read)
         ctx.changed(own.rows_changed)
         for problem in own.errors:
             ctx.error(f"{feed.name}: {problem['message']}", problem["line"])
         ctx.error_count += own.error_count - len(own.errors)
         ctx.progress(number, len(feeds), message=feed.name, force=True)
+    if failed:
+        raise FeedsFailed(failed, len(feeds), results)
     return results

@@ -160,43 +160,20 @@ class FeedReader:
     def _csv_rows(self) -> Iterator[tuple]:
         """The fast path: decode through a text wrapper that replaces (and counts) bytes
         the encoding cannot read; when it counted any, ``_find_undecodable`` reads the
-        file once more line by line to name those lines."""
-        spec = self.spec
+        file once more line by line to name those lines. One generator, no per-row call
+        or delegation: a million rows pass through this loop."""
+        spec, bad = self.spec, self.bad
         encoding = ("utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8"
                     else spec.encoding)
         _decoding.errors = 0
         text = io.TextIOWrapper(self.stream, encoding=encoding, errors=COUNT_ERRORS,
                                 newline="")
+        rows = good = 0
         try:
-            yield from self._csv_values(csv.reader(text, delimiter=spec.delimiter))
-        finally:
-            text.detach()  # the caller closes the file
-        if _decoding.errors:
-            self._find_undecodable()
-
-    def _csv_values(self, reader) -> Iterator[tuple]:
-        spec, bad = self.spec, self.bad
-        try:
-            header = [name.strip().lower() for name in next(reader, [])]
-        except csv.Error as error:
-            raise FeedFormatError(str(_l("This is not a readable CSV file (%(detail)s).",
-                                         detail=error)), 1) from error
-        if header:
-            header[0] = header[0].removeprefix("\ufeff")
-        if not any(header):
-            raise FeedFormatError(str(_l("The file is empty.")), None)
-        wanted = [spec.sku, spec.quantity]
-        if spec.with_incoming:
-            wanted += [spec.incoming_quantity, spec.incoming_date]
-        missing = [name for name in wanted if name.strip().lower() not in header]
-        if missing:
-            raise FeedFormatError(str(_l(
-                'Column "%(name)s" is missing; the header has: %(columns)s.',
-                name=missing[0], columns=", ".join(h for h in header if h)[:300])), 1)
-        at = [header.index(name.strip().lower()) for name in wanted]
-        need, i_sku, i_qty = max(at) + 1, at[0], at[1]
-        incoming, high, rows, good = spec.with_incoming, MAX_QUANTITY, 0, 0
-        try:
+            reader = csv.reader(text, delimiter=spec.delimiter)
+            at = self._csv_columns(reader)
+            need, i_sku, i_qty = max(at) + 1, at[0], at[1]
+            incoming, high = spec.with_incoming, MAX_QUANTITY
             for values in reader:  # a row's line is the one it ends on
                 if not values:
                     continue
@@ -211,9 +188,9 @@ class FeedReader:
                     else:
                         rows -= 1  # a line of separators only
                     continue
-                sku, text = values[i_sku].strip(), values[i_qty]
+                sku, text_value = values[i_sku].strip(), values[i_qty]
                 try:
-                    quantity = int(text)
+                    quantity = int(text_value)
                 except ValueError:
                     quantity = -1
                 try:
@@ -223,7 +200,7 @@ class FeedReader:
                             continue
                         check_sku(sku)
                     if not 0 <= quantity <= high:
-                        quantity = parse_quantity(text)
+                        quantity = parse_quantity(text_value)
                     if incoming:
                         row = (reader.line_num, sku, quantity,
                                *_incoming(values[at[2]], values[at[3]]))
@@ -241,6 +218,32 @@ class FeedReader:
         finally:
             self.good = good
             self._tick(rows)
+            text.detach()  # the caller closes the file
+        if _decoding.errors:
+            self._find_undecodable()
+
+    def _csv_columns(self, reader) -> list[int]:
+        """The positions of the mapped columns (sku, quantity[, incoming, date]) in the
+        header; FeedFormatError when the header is missing one."""
+        spec = self.spec
+        try:
+            header = [name.strip().lower() for name in next(reader, [])]
+        except csv.Error as error:
+            raise FeedFormatError(str(_l("This is not a readable CSV file (%(detail)s).",
+                                         detail=error)), 1) from error
+        if header:
+            header[0] = header[0].removeprefix("\ufeff")
+        if not any(header):
+            raise FeedFormatError(str(_l("The file is empty.")), None)
+        wanted = [spec.sku, spec.quantity]
+        if spec.with_incoming:
+            wanted += [spec.incoming_quantity, spec.incoming_date]
+        missing = [name for name in wanted if name.strip().lower() not in header]
+        if missing:
+            raise FeedFormatError(str(_l(
+                'Column "%(name)s" is missing; the header has: %(columns)s.',
+                name=missing[0], columns=", ".join(h for h in header if h)[:300])), 1)
+        return [header.index(name.strip().lower()) for name in wanted]
 
     def _find_undecodable(self) -> None:
         """Name every line the encoding cannot read (a second, slower pass)."""

@@ -7,10 +7,10 @@ rest go into a temporary table (``feed_stage``: line, SKU, quantity and the opti
 incoming columns) with one ``executemany`` on SQLite and ``COPY`` on PostgreSQL,
 straight from the parser's stream. ``resolve`` joins it with ``product`` into
 ``feed_rows`` (keyed by product id, so a SKU twice fails the insert and only then is
-looked for line by line); SKUs not in the catalogue are skipped and counted. Inside the
-apply transaction ``snapshot`` copies the affected stock levels into ``feed_old`` and the
-checks find quantities below what is reserved and incoming quantities below what was
-promised. Temporary tables live in this connection only and are dropped by ``drop``.
+looked for line by line); SKUs not in the catalogue are skipped and counted. The checks
+(``check_reserved``, ``check_incoming``) join ``feed_rows`` with the live rows: quantities
+below what is reserved, incoming quantities below what was promised. Temporary tables
+live in this connection only and are dropped by ``drop``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.db import db, is_sqlite
 
-STAGE, ROWS, OLD, DIFF = "feed_stage", "feed_rows", "feed_old", "feed_diff"
+STAGE, ROWS = "feed_stage", "feed_rows"
 SAMPLE = 20  # SKUs not in the catalogue named in the report
+FETCH = 50_000  # rows per fetch of the known stock
 
 
 def sql(text: str) -> str:
@@ -38,7 +39,7 @@ def execute(text: str, params: tuple = ()):
 
 def drop() -> None:
     """Drop this connection's staging tables (if any)."""
-    for table in (DIFF, OLD, ROWS, STAGE):
+    for table in (ROWS, STAGE):
         db.execute_sql(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -84,6 +85,8 @@ def resolve(staged: int, with_incoming: bool, checked: Checked) -> None:
     """Fill ``feed_rows`` from the stage rows whose SKU is a product; a SKU twice makes
     the insert fail, and then every repeated line is named."""
     extra = ", s.incoming_quantity, s.incoming_on" if with_incoming else ""
+    if not is_sqlite():  # its size decides between a hash join and index probes
+        db.execute_sql(f"ANALYZE {STAGE}")
     insert = (f"INSERT INTO {ROWS} SELECT p.id, s.line, s.quantity{extra} "  # noqa: S608
               f"FROM {STAGE} s JOIN product p ON p.sku = s.sku")
     try:
@@ -99,8 +102,9 @@ def resolve(staged: int, with_incoming: bool, checked: Checked) -> None:
                 f"SELECT s.line, s.sku FROM {STAGE} s WHERE NOT EXISTS "  # noqa: S608
                 f"(SELECT 1 FROM product p WHERE p.sku = s.sku) ORDER BY s.line LIMIT {SAMPLE}"):
             checked.unknown_sample.append({"line": line, "sku": sku})
-    if not is_sqlite():
-        db.execute_sql(f"ANALYZE {ROWS}")
+    # Its size makes the planners probe the location's levels per row instead of
+    # scanning them all (SQLite would otherwise scan every location's levels).
+    db.execute_sql(f"ANALYZE {ROWS}")
 
 
 def _repeated(checked: Checked) -> None:
@@ -120,35 +124,41 @@ class KnownStock:
     change alone), a SKU seen twice is a bad line, and what the file leaves out is known
     at the end. Each seen SKU's entry becomes minus its line number (lines are >= 1,
     stock >= 0), so no second set is kept. Memory grows with the location, not the file.
-    A row unchanged when read but changed by an order before the apply keeps its value."""
+    ``new`` counts the staged rows whose SKU had no level here (new levels, or SKUs the
+    catalogue lacks). A row unchanged when read but changed by an order before the apply
+    keeps its value."""
 
     def __init__(self, location_id: int, skip_unchanged: bool, bad):
         cursor = execute("SELECT p.sku, l.on_hand FROM stock_level l JOIN product p "
                          "ON p.id = l.product_id WHERE l.location_id = ?", (location_id,))
-        self.levels: dict[str, int] = dict(cursor)
+        self.levels: dict[str, int] = {}
+        while chunk := cursor.fetchmany(FETCH):  # far faster than a row at a time
+            self.levels.update(chunk)
         self.skip_unchanged, self.bad = skip_unchanged, bad
-        self.staged = self.unchanged = 0
+        self.staged = self.new = 0
 
     def filter(self, rows: Iterable[tuple]):
         """The rows to stage, in file order."""
         levels, get, bad = self.levels, self.levels.get, self.bad
-        skip, staged, unchanged = self.skip_unchanged, 0, 0
+        skip, staged, new = self.skip_unchanged, 0, 0
         try:
             for row in rows:
-                held = get(row[1])
-                if held is not None:
-                    if held < 0:
-                        bad(row[0], str(_l("SKU %(sku)s appears again (first on line "
-                                           "%(line)s).", sku=row[1], line=-held)))
-                        continue
-                    levels[row[1]] = -row[0]
+                sku = row[1]
+                held = get(sku)
+                if held is None:
+                    new += 1
+                elif held < 0:
+                    bad(row[0], str(_l("SKU %(sku)s appears again (first on line "
+                                       "%(line)s).", sku=sku, line=-held)))
+                    continue
+                else:
+                    levels[sku] = -row[0]
                     if skip and held == row[2]:
-                        unchanged += 1
                         continue
                 staged += 1
                 yield row
         finally:
-            self.staged, self.unchanged = staged, unchanged
+            self.staged, self.new = staged, new
 
     def left_out(self) -> list[str]:
         """SKUs with stock here (on hand > 0) that the file does not list."""
@@ -163,32 +173,14 @@ class BadLines(Exception):
         self.bad = bad
 
 
-def snapshot(location_id: int, scan: bool) -> None:
-    """Copy the location's stock levels of the products in ``feed_rows`` into ``feed_old``
-    (call inside the transaction). ``scan`` reads all the location's rows at once, which
-    is cheaper than a probe per row when most of them are in the file."""
-    db.execute_sql(f"DROP TABLE IF EXISTS {OLD}")
-    db.execute_sql(f"CREATE TEMP TABLE {OLD} (product_id INTEGER PRIMARY KEY, "
-                   f"level_id INTEGER NOT NULL, on_hand INTEGER NOT NULL, "
-                   f"reserved INTEGER NOT NULL)")
-    if scan:
-        execute(f"INSERT INTO {OLD} SELECT product_id, id, on_hand, reserved "  # noqa: S608
-                f"FROM stock_level WHERE location_id = ? ORDER BY product_id", (location_id,))
-    else:
-        execute(f"INSERT INTO {OLD} SELECT l.product_id, l.id, l.on_hand, l.reserved "  # noqa: S608
-                f"FROM {ROWS} r JOIN stock_level l ON l.product_id = r.product_id "
-                f"AND l.location_id = ?", (location_id,))
-    if not is_sqlite():
-        db.execute_sql(f"ANALYZE {OLD}")
-
-
-def check_snapshot(checked: Checked) -> None:
+def check_reserved(location_id: int, checked: Checked) -> None:
     """Rows that would set on hand below the units reserved here (line 0: a row a full
     snapshot leaves out, which would go to 0)."""
     for line, sku, quantity, reserved in execute(
-            f"SELECT r.line, p.sku, r.quantity, o.reserved FROM {ROWS} r "  # noqa: S608
-            f"JOIN {OLD} o ON o.product_id = r.product_id JOIN product p "
-            f"ON p.id = r.product_id WHERE o.reserved > r.quantity ORDER BY r.line, p.sku"):
+            f"SELECT r.line, p.sku, r.quantity, l.reserved FROM {ROWS} r "  # noqa: S608
+            f"JOIN stock_level l ON l.product_id = r.product_id AND l.location_id = ? "
+            f"JOIN product p ON p.id = r.product_id WHERE l.reserved > r.quantity "
+            f"ORDER BY r.line, p.sku", (location_id,)):
         if line:
             checked.bad.append((line, str(_l(
                 "%(reserved)s units of %(sku)s are reserved for orders here; on hand cannot "

@@ -11,6 +11,7 @@ from werkzeug import Response
 from portal.feeds.importer import import_feed
 from portal.feeds.models import SupplierFeed
 from portal.inventory.ledger import check_levels
+from portal.jobs.runner import run_job
 from tests.feeds.conftest import levels_at, make_feed, opening_stock
 
 GOOD = "sku,quantity\nA-1,3\nA-2,11\n"
@@ -100,3 +101,40 @@ def test_bad_lines_in_a_download_change_nothing(supplier, httpserver, http_setti
 
     assert result.status == "failed" and [p["line"] for p in result.problems][:1] == [3]
     assert levels_at(supplier.location) == {"A-1": 5}
+
+
+def test_the_feeds_job_run_fails_when_a_feed_answers_500_after_its_retries(
+        supplier, httpserver, http_settings, drop_dir):
+    """Issue #9: "HTTP 500 (retry, then failed run)" through the jobs runner; a good feed
+    in the same run is still imported."""
+    from tests.conftest import make_store
+    from tests.feeds.conftest import make_feed
+
+    opening_stock(supplier.location, {"A-1": (5, 0)})
+    httpserver.expect_request("/stock.csv").respond_with_data("down", status=500)
+    url_feed(supplier, httpserver)
+    (drop_dir / "nordwest" / "stock.csv").write_text("Artikel;Bestand\nA-2;4\n")
+    other = make_store("PART-1", "Partner Lager", 50.0, 8.0, kind="partner")
+    make_feed(supplier, name="Partner", location=other)
+
+    run = run_job("feeds", "schedule")
+
+    assert run.status == "failed" and len(httpserver.log) == 3
+    assert "1 of 2 feeds failed" in run.message and "500" in run.message
+    assert run.rows_changed == 1 and levels_at(other) == {"A-2": 4}
+    assert any(e["message"].startswith("Nordwest stock: ") and "500" in e["message"]
+               for e in run.error_list)
+    assert levels_at(supplier.location) == {"A-1": 5} and check_levels() == []
+
+
+def test_the_feeds_job_run_succeeds_when_every_due_feed_imports(
+        supplier, httpserver, http_settings):
+    opening_stock(supplier.location, {"A-1": (5, 0)})
+    httpserver.expect_request("/stock.csv").respond_with_data(GOOD)
+    url_feed(supplier, httpserver)
+
+    run = run_job("feeds", "schedule")
+
+    assert (run.status, run.rows_read, run.rows_changed, run.error_count) == (
+        "succeeded", 2, 2, 0)
+    assert levels_at(supplier.location) == {"A-1": 3, "A-2": 11}

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+
 from portal.db import utcnow
-from portal.feeds.importer import import_all, import_feed
+from portal.feeds.importer import FeedsFailed, import_all, import_feed
 from portal.feeds.models import SupplierFeed
 from portal.inventory import services as stock
 from portal.inventory.ledger import check_levels
@@ -180,12 +182,18 @@ def test_import_all_runs_the_due_feeds_and_one_failure_stops_no_other(supplier, 
                      last_run_at=utcnow() - timedelta(minutes=5))
     ctx = JobContext()
 
-    results = import_all(ctx)
+    with pytest.raises(FeedsFailed) as failed:  # after every due feed ran
+        import_all(ctx)
 
+    results = failed.value.results
     assert [r.feed_id for r in results] == [good.id, broken.id]
     assert [r.status for r in results] == ["ok", "failed"]
+    assert [name for name, _message in failed.value.failed] == ["Broken"]
+    assert "1 of 2 feeds failed" in str(failed.value)
     assert ctx.rows_changed == 1 and ctx.errors[0]["message"].startswith("Broken: ")
+    assert levels_at(supplier.location) == {"A-1": 4}  # the good feed stays imported
     assert SupplierFeed.get_by_id(done.id).last_status == ""
+    assert import_all(JobContext()) == []  # nothing due any more: nothing failed
 
 
 def _third_location():
@@ -194,27 +202,58 @@ def _third_location():
     return make_store("MKT", "Marktplatz", 52.5, 13.4, kind="marketplace")
 
 
-def test_a_level_that_moves_between_snapshot_and_update_makes_it_try_again(
+def test_a_level_that_moves_between_the_check_and_the_write_gets_the_right_delta(
         supplier, drop_dir, monkeypatch):
-    """An order's write between the snapshot and the UPDATE: the conditional UPDATE sees
-    it, the try rolls back and the next one applies the file to the current figures."""
+    """An order's write after the checks: the import writes the file's figure, and the
+    ledger row's delta is taken from the level as the order left it."""
     from portal.feeds import staging
 
     opening_stock(supplier.location, {"A-1": (5, 0), "A-2": (1, 0)})
     write(drop_dir, "Artikel;Bestand\nA-1;8\nA-2;2\n")
-    product, calls, original = Product.get(Product.sku == "A-1"), [], staging.check_snapshot
+    product, calls, original = Product.get(Product.sku == "A-1"), [], staging.check_reserved
 
-    def meddle(checked):
+    def meddle(location_id, checked):
         calls.append(1)
+        original(location_id, checked)
         if len(calls) == 1:
             stock.receive_stock(product, supplier.location, 1)
-        return original(checked)
 
-    monkeypatch.setattr(staging, "check_snapshot", meddle)
+    monkeypatch.setattr(staging, "check_reserved", meddle)
     result = import_feed(make_feed(supplier))
 
-    assert result.status == "ok" and len(calls) == 2
+    assert result.status == "ok" and result.changed == 2 and len(calls) == 1
     assert levels_at(supplier.location) == {"A-1": 8, "A-2": 2} and check_levels() == []
+    assert [(m.product.sku, m.on_hand_delta) for m in feed_movements()] == [("A-1", 2),
+                                                                           ("A-2", 1)]
+
+
+def test_a_reservation_between_the_check_and_the_write_makes_it_try_again(
+        supplier, drop_dir, monkeypatch, caplog):
+    """Units reserved after the checks, more than the file's quantity: that level is not
+    written, the try rolls back, and the next one's check names the line."""
+    from portal.feeds import staging
+
+    opening_stock(supplier.location, {"A-1": (5, 0), "A-2": (1, 0)})
+    write(drop_dir, "Artikel;Bestand\nA-1;3\nA-2;2\n")
+    product, calls, original = Product.get(Product.sku == "A-1"), [], staging.check_reserved
+
+    def meddle(location_id, checked):  # the rollback takes the reservation back: again
+        calls.append(1)
+        if len(calls) > 1:
+            stock.reserve_stock(product, supplier.location, 4, "ORDER-1")
+        original(location_id, checked)
+        if len(calls) == 1:
+            stock.reserve_stock(product, supplier.location, 4, "ORDER-1")
+
+    monkeypatch.setattr(staging, "check_reserved", meddle)
+    result = import_feed(make_feed(supplier))
+
+    assert result.status == "failed" and len(calls) == 2
+    assert [p["line"] for p in result.problems if p["line"]] == [2]
+    assert "4 units of A-1 are reserved" in result.problems[0]["message"]
+    assert levels_at(supplier.location) == {"A-1": 5, "A-2": 1}
+    assert feed_movements() == [] and check_levels() == []
+    assert "try 1 failed" in caplog.text
 
 
 def test_a_sku_twice_that_is_new_here_is_found_by_the_database(supplier, drop_dir):

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The child imports the feed; a patch prints a marker at the chosen point and waits there
 # to be killed: after staging (before the transaction), or inside the transaction after
-# the levels were written and before their ledger rows.
+# the changed levels were written (with their ledger rows on PostgreSQL; SQLite writes the
+# ledger rows first) and before the new levels.
 CHILD = textwrap.dedent("""
     import sys, time
     from config import TestConfig
@@ -53,7 +54,7 @@ CHILD = textwrap.dedent("""
     elif point == "apply":
         original_execute = apply.execute
         def execute(sql, params=()):
-            if sql.startswith("INSERT INTO stock_movement"):
+            if "INSERT INTO stock_level" in sql:
                 return pause("APPLYING", original_execute)(sql, params)
             return original_execute(sql, params)
         apply.execute = execute
