@@ -127,6 +127,12 @@ class Config:
     FEED_HTTP_ATTEMPTS = int(os.environ.get("FEED_HTTP_ATTEMPTS", "3"))
     FEED_RETRY_SECONDS = float(os.environ.get("FEED_RETRY_SECONDS", "2"))
     FEED_MAX_MB = int(os.environ.get("FEED_MAX_MB", "512"))
+    # After an import its file is kept here; the next import of the feed compares with it
+    # and parses only the lines that differ (portal/feeds/delta.py). FEED_DELTA=0: always
+    # compare every line with the stock.
+    FEED_BASELINE_DIR = os.environ.get("FEED_BASELINE_DIR",
+                                       str(INSTANCE_DIR / "feed-baselines"))
+    FEED_DELTA = os.environ.get("FEED_DELTA", "1") != "0"
     # A revoked API key is refused at most this long after (each worker caches verified keys).
     API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "5"))
     RESERVATION_MINUTES = int(os.environ.get("RESERVATION_MINUTES", "30"))  # unpaid orders
@@ -176,6 +182,7 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_PUBLISHABLE_KEY = STRIPE_API_BASE = ""
     MAIL_BACKEND = "memory"  # e-mails stay in a list the tests read
     FEED_DROP_DIR = os.path.join(tempfile.gettempdir(), "oms-test-feeds")  # not instance/
+    FEED_BASELINE_DIR = os.path.join(tempfile.gettempdir(), f"oms-test-baselines-{os.getpid()}")
     FEED_RETRY_SECONDS = 0.0
     MARKETPLACE_URL = MARKETPLACE_TOKEN = ""  # tests point the connector at their own server
     # Limits stay on but out of the suite's way; tests/test_rate_limits.py lowers them.

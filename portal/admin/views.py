@@ -1,4 +1,5 @@
-"""Administration: users, API keys and the audit log."""
+"""Administration: users, API keys and the audit log (its events and the stock changes
+people made)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from peewee import JOIN
 
+from portal.audit import stock_changes
 from portal.audit.models import AuditEvent
 from portal.auth import services as auth
 from portal.auth.errors import ApiKeyAlreadyCreated, UserInvalid
@@ -19,6 +21,7 @@ from portal.auth.roles import ROLE_LABELS, ApiScope, Role
 from portal.errors import NotFound
 from portal.forms import apply_domain_error, choices, render_form
 from portal.htmx import wants_fragment
+from portal.inventory.ledger_queries import LedgerFilter
 from portal.locations.models import Location
 from portal.locations.services import stores
 from portal.pagination import paginate
@@ -152,3 +155,16 @@ def audit_log():
     template = "admin/_audit_rows.html" if wants_fragment() else "admin/audit.html"
     return render_template(template, page=page, action=action, actor=actor)
 
+
+@bp.get("/audit/stock")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def audit_stock():
+    """Who changed stock by hand: the ledger's receipts, adjustments, counts, safety stock
+    and imports that carry a user, filtered like the ledger, each linked to it."""
+    flt = LedgerFilter.from_args(request.args)
+    page = paginate(stock_changes.stock_changes(flt, current_user),
+                    per_page=stock_changes.PER_PAGE)
+    template = "admin/_audit_stock_rows.html" if wants_fragment() else "admin/audit_stock.html"
+    return render_template(template, page=page, flt=flt,
+                           kinds=stock_changes.people_kind_labels(),
+                           ledger_args=stock_changes.ledger_args)

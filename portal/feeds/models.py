@@ -47,6 +47,7 @@ class SupplierFeed(BaseModel):
     last_error = pw.TextField(default="")
     last_report = pw.TextField(default="")  # JSON: bad lines and notes of the newest run
     last_checksum = pw.CharField(max_length=64, default="")
+    baseline = pw.TextField(default="")  # JSON: the last applied file kept (delta.py)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -56,6 +57,16 @@ class SupplierFeed(BaseModel):
         ``incoming_date`` (source column or key) and ``records`` (JSON: the array's key)."""
         try:
             value = json.loads(self.mapping or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def baseline_info(self) -> dict:
+        """What ``delta.py`` kept of the last applied file: checksum, fingerprint,
+        started_at, unknown ({} when none)."""
+        try:
+            value = json.loads(self.baseline or "{}")
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}

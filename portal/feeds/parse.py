@@ -17,7 +17,7 @@ import csv
 import io
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -138,8 +138,10 @@ class FeedReader:
     ``good`` the rows yielded; ``progress(rows)`` is called every PROGRESS_EVERY rows."""
 
     def __init__(self, stream: BinaryIO, spec: ParseSpec, bad: Bad,
-                 progress: Callable[[int], None] | None = None):
+                 progress: Callable[[int], None] | None = None,
+                 lines: Iterable[tuple[int, bytes]] | None = None):
         self.stream, self.spec, self.bad, self.progress = stream, spec, bad, progress
+        self.lines = lines  # CSV only: read these (number, raw line) instead of the stream
         self.rows = self.good = 0
 
     def good_rows(self) -> Iterator[tuple]:
@@ -166,11 +168,15 @@ class FeedReader:
         encoding = ("utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8"
                     else spec.encoding)
         _decoding.errors = 0
-        text = io.TextIOWrapper(self.stream, encoding=encoding, errors=COUNT_ERRORS,
-                                newline="")
+        if self.lines is None:
+            text = io.TextIOWrapper(self.stream, encoding=encoding, errors=COUNT_ERRORS,
+                                    newline="")
+            reader = numbering = csv.reader(text, delimiter=spec.delimiter)
+        else:
+            text, numbering = None, _Numbered(self.lines, encoding)
+            reader = csv.reader(iter(numbering), delimiter=spec.delimiter)
         rows = good = 0
         try:
-            reader = csv.reader(text, delimiter=spec.delimiter)
             at = self._csv_columns(reader)
             need, i_sku, i_qty = max(at) + 1, at[0], at[1]
             incoming, high = spec.with_incoming, MAX_QUANTITY
@@ -182,7 +188,7 @@ class FeedReader:
                     self._tick(rows)
                 if len(values) < need:
                     if any(v.strip() for v in values):
-                        bad(reader.line_num, str(_l(
+                        bad(numbering.line_num, str(_l(
                             "%(found)s values; the mapped columns need %(need)s.",
                             found=len(values), need=need)))
                     else:
@@ -202,23 +208,24 @@ class FeedReader:
                     if not 0 <= quantity <= high:
                         quantity = parse_quantity(text_value)
                     if incoming:
-                        row = (reader.line_num, sku, quantity,
+                        row = (numbering.line_num, sku, quantity,
                                *_incoming(values[at[2]], values[at[3]]))
                     else:
-                        row = (reader.line_num, sku, quantity)
+                        row = (numbering.line_num, sku, quantity)
                 except CsvValueError as error:
-                    bad(reader.line_num, str(error))
+                    bad(numbering.line_num, str(error))
                     continue
                 good += 1
                 yield row
         except csv.Error as error:
-            bad(reader.line_num + 1, str(_l(
+            bad(numbering.line_num + 1, str(_l(
                 "The file cannot be read as CSV from this line on (%(detail)s).",
                 detail=error)))
         finally:
             self.good = good
             self._tick(rows)
-            text.detach()  # the caller closes the file
+            if text is not None:
+                text.detach()  # the caller closes the file
         if _decoding.errors:
             self._find_undecodable()
 
@@ -302,6 +309,20 @@ class FeedReader:
             raise FeedFormatError(str(_l(
                 "No records found: the file should be a JSON array of objects, or an object "
                 "whose key “%(key)s” holds one.", key=spec.records or "-")), None)
+
+
+class _Numbered:
+    """Raw lines with their numbers as text for csv.reader; ``line_num`` is the number of
+    the line handed out last (so of the line a row ends on), as csv.reader counts."""
+
+    def __init__(self, lines: Iterable[tuple[int, bytes]], encoding: str):
+        self.lines, self.encoding, self.line_num = lines, encoding, 0
+
+    def __iter__(self) -> Iterator[str]:
+        encoding = self.encoding
+        for number, raw in self.lines:
+            self.line_num = number
+            yield raw.decode(encoding, errors=COUNT_ERRORS)
 
 
 def _incoming(quantity, day) -> tuple[int | None, str | None]:

@@ -107,6 +107,26 @@ def resolve(staged: int, with_incoming: bool, checked: Checked) -> None:
     db.execute_sql(f"ANALYZE {ROWS}")
 
 
+def unknown_skus(limit: int) -> list[str]:
+    """Up to ``limit`` staged SKUs the catalogue does not have."""
+    return [sku for (sku,) in execute(
+        f"SELECT s.sku FROM {STAGE} s WHERE NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM product p WHERE p.sku = s.sku) LIMIT {int(limit)}")]
+
+
+def with_stock(location_id: int, skus: list[str]) -> list[str]:
+    """Those of ``skus`` that have units on hand at the location."""
+    found = []
+    for start in range(0, len(skus), 500):
+        chunk = skus[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        found += [sku for (sku,) in execute(
+            f"SELECT p.sku FROM product p JOIN stock_level l ON l.product_id = p.id "  # noqa: S608
+            f"AND l.location_id = ? WHERE l.on_hand > 0 AND p.sku IN ({marks})",
+            (location_id, *chunk))]
+    return sorted(found)
+
+
 def _repeated(checked: Checked) -> None:
     query = (f"SELECT s.line, s.sku, d.first FROM {STAGE} s JOIN ("  # noqa: S608
              f"SELECT t.sku, MIN(t.line) AS first FROM {STAGE} t GROUP BY t.sku "

@@ -54,8 +54,8 @@ def collect(order: Order, location: Location, code: str, actor, id_checked: bool
                 "%(number)s has no pickup code (no e-mail address). Check that the customer's "
                 "ID shows %(name)s and confirm it.", number=order.number,
                 name=order.customer_name)), fields={"id_checked": str(_l("Confirm the ID."))})
-        return _hand_over(order, location, actor, f"handed over at {location.code} after an "
-                          "ID check")
+        return _hand_over(order, location, actor, str(_l(
+            "handed over at %(store)s after an ID check", store=location.code)))
     if order.pickup_attempts >= max_attempts():
         raise PickupRefused(str(_l(
             "Too many wrong codes for %(number)s. Check the customer's ID and send a new "
@@ -66,7 +66,8 @@ def collect(order: Order, location: Location, code: str, actor, id_checked: bool
         raise PickupRefused(str(_l("Wrong pickup code for %(number)s. %(left)s tries left.",
                                    number=order.number, left=left)),
                             fields={"code": str(_l("Wrong code."))})
-    return _hand_over(order, location, actor, f"handed over at {location.code}")
+    return _hand_over(order, location, actor,
+                      str(_l("handed over at %(store)s", store=location.code)))
 
 
 def _hand_over(order: Order, location: Location, actor, note: str) -> Order:
@@ -96,4 +97,4 @@ def _count_wrong_try(order: Order, actor) -> None:
     with transaction():
         (Order.update(pickup_attempts=Order.pickup_attempts + 1)
          .where(Order.id == order.id).execute())
-        note_event(order, "pickup_refused", actor, "wrong pickup code")
+        note_event(order, "pickup_refused", actor)

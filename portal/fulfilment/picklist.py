@@ -5,7 +5,8 @@ the way people read them ("A-2" before "A-10"), then the products without a bin 
 a "No bin" heading per category. Units promised from an incoming delivery are marked
 (not on the shelf yet). The last pages show every fulfilment number as Code128 for the
 packer's scanner. Drawn straight onto the canvas with the label helpers; the pages are
-laid out first, so every footer knows the page count.
+laid out first, so every footer knows the page count. A transfer's pick list (``job``
+"transfer") names its transfers where a fulfilment's names fulfilments.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 from peewee import JOIN
 from reportlab.lib.pagesizes import A4
@@ -46,6 +48,30 @@ SCAN_W, SCAN_H = (RIGHT - LEFT) / 2, 24 * mm   # one fulfilment in the scan sect
 SCAN_MODULE = 0.33 * mm                        # 13 mil: any handheld scanner reads it
 SCAN_TITLE_H = 10 * mm
 _BIN_PARTS = re.compile(r"\d+|[^\W\d_]+")
+
+Job = Literal["fulfilment", "transfer"]
+
+
+def _jobs(job: Job, count: int) -> str:
+    """"1 fulfilment", "3 transfers": the count of the list's jobs with their noun."""
+    if job == "transfer":
+        return ngettext("%(num)s transfer", "%(num)s transfers", count)
+    return ngettext("%(num)s fulfilment", "%(num)s fulfilments", count)
+
+
+def _for_jobs(job: Job, count: int) -> str:
+    """The heading of the column naming the jobs that need a row's units."""
+    if job == "transfer":
+        return ngettext("For transfer", "For transfers", count)
+    return ngettext("For fulfilment", "For fulfilments", count)
+
+
+def _more_jobs(job: Job, count: int) -> str:
+    if job == "transfer":
+        return ngettext("%(num)s more transfer is not on this list.",
+                        "%(num)s more transfers are not on this list.", count)
+    return ngettext("%(num)s more fulfilment is not on this list.",
+                    "%(num)s more fulfilments are not on this list.", count)
 
 
 @dataclass
@@ -184,6 +210,7 @@ class _Sheet:
     location: Location
     printed: str
     pages: int
+    for_jobs: str  # the heading of the last column
 
 
 def _running_header(canvas: Canvas, sheet: _Sheet, title: str) -> float:
@@ -208,11 +235,11 @@ def _first_header(canvas: Canvas, sheet: _Sheet, facts: list[str]) -> float:
     return TOP - FIRST_HEADER_H
 
 
-def _column_header(canvas: Canvas, y: float) -> float:
+def _column_header(canvas: Canvas, sheet: _Sheet, y: float) -> float:
     base = y - COLUMNS_H + 2 * mm
     for (x, width), text, right in ((BIN, _("Bin"), False), (SKU, _("SKU"), False),
                                     (EAN, _("EAN"), False), (NAME, _("Article"), False),
-                                    (QTY, _("Qty"), True), (FOR, _("For fulfilments"), False)):
+                                    (QTY, _("Qty"), True), (FOR, sheet.for_jobs, False)):
         left = LEFT + x * mm
         draw_text(canvas, left + width * mm - 1 * mm if right else left + 1 * mm, base, text,
                   7.5, width * mm - 2 * mm, BOLD, right=right)
@@ -311,25 +338,29 @@ def _draw_scans(canvas: Canvas, fulfillments: Sequence[FulfillmentOrder],
     canvas.setStrokeGray(0)
 
 
-def _facts(fulfillments, rows: list[PickRow], left_out: int) -> list[str]:
+def _facts(fulfillments, rows: list[PickRow], left_out: int, job: Job) -> list[str]:
     units = sum(row.quantity for row in rows)
     promised = sum(row.promised for row in rows)
-    facts = [_("%(fulfilments)s fulfilments · %(units)s units · %(products)s products",
-               fulfilments=len(fulfillments), units=units, products=len(rows))]
+    facts = [" · ".join((
+        _jobs(job, len(fulfillments)),
+        ngettext("%(num)s unit", "%(num)s units", units),
+        ngettext("%(num)s product", "%(num)s products", len(rows))))]
     if promised:
-        facts.append(_("%(count)s units are not on the shelf yet (incoming delivery).",
-                       count=promised))
+        facts.append(ngettext("%(num)s unit is not on the shelf yet (incoming delivery).",
+                              "%(num)s units are not on the shelf yet (incoming delivery).",
+                              promised))
     if left_out:
-        facts.append(_("%(count)s more fulfilments are not on this list.", count=left_out))
+        facts.append(_more_jobs(job, left_out))
     return facts
 
 
 def render_pick_list(location: Location, fulfillments: Sequence[FulfillmentOrder],
-                     left_out: int = 0, lines: dict[int, list[dict]] | None = None) -> bytes:
+                     left_out: int = 0, lines: dict[int, list[dict]] | None = None,
+                     job: Job = "fulfilment") -> bytes:
     """The pick list of ``fulfillments`` (all at ``location``) as PDF bytes; ``left_out``
     says how many more a capped selection did not include. ``lines`` (id → lines as
     ``queries.lines_of`` makes them) lets other jobs with an ``id`` and a ``number``, such
-    as a transfer, be picked too."""
+    as a transfer (``job="transfer"``, which the texts then name), be picked too."""
     fulfillments = sorted(fulfillments, key=lambda f: f.id)
     lines = lines_of(fulfillments) if lines is None else lines
     rows = pick_rows(location, fulfillments, lines)
@@ -338,17 +369,18 @@ def render_pick_list(location: Location, fulfillments: Sequence[FulfillmentOrder
     scan_pages = [fulfillments[i:i + per_scan_page]
                   for i in range(0, len(fulfillments), per_scan_page)]
     printed = pdf_text(format_datetime(utcnow(), "short"))
-    sheet = _Sheet(location, printed, len(pages) + len(scan_pages))
+    sheet = _Sheet(location, printed, len(pages) + len(scan_pages),
+                   _for_jobs(job, len(fulfillments)))
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{_('Pick list')} {location.code} {printed}")
     canvas.setCreator("Retail OMS")
     for number, items in enumerate(pages, 1):
         if number == 1:
-            y = _first_header(canvas, sheet, _facts(fulfillments, rows, left_out))
+            y = _first_header(canvas, sheet, _facts(fulfillments, rows, left_out, job))
         else:
             y = _running_header(canvas, sheet, _("Pick list"))
-        y = _column_header(canvas, y)
+        y = _column_header(canvas, sheet, y)
         for item in items:
             y = _draw_item(canvas, item, y)
         if not rows:

@@ -11,7 +11,7 @@ import io
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
+from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user
 
 from portal.auth.login import roles_required
@@ -50,7 +50,8 @@ def pick_list():
     if not ids:
         return _back(filters, _("Select rows for the pick list."))
     if len(ids) > MAX_BULK:
-        return _back(filters, _("A pick list takes at most %(count)s rows.", count=MAX_BULK))
+        return _back(filters, ngettext("A pick list takes at most %(num)s row.",
+                                       "A pick list takes at most %(num)s rows.", MAX_BULK))
     allowed = {place.id: place for place in queries.queue_locations(current_user)}
     chosen = list(FulfillmentOrder.select().where(FulfillmentOrder.id.in_(list(ids))))
     if len(chosen) != len(ids) or any(f.location_id not in allowed for f in chosen):

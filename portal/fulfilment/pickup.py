@@ -83,7 +83,7 @@ def make_ready(order: Order, actor) -> Order:
         code = _new_code(order)
         Order.update(pickup_ready_at=utcnow()).where(Order.id == order.id).execute()
         order = transition_order(order, OrderStatus.READY_FOR_PICKUP, actor,
-                                 "everything waits at the pickup store")
+                                 str(_l("everything waits at the pickup store")))
         _send_code(order, code)
     return order
 
@@ -95,7 +95,7 @@ def send_new_code(order: Order, actor) -> Order:
                                        number=order.number)))
     with transaction():
         _send_code(order, _new_code(order))
-        note_event(order, "pickup_code", actor, "a new pickup code was sent")
+        note_event(order, "pickup_code", actor)
     return order
 
 

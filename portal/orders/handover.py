@@ -32,5 +32,6 @@ def hand_over_at_counter(order: Order, actor=None) -> Order:
         apply_changes([Change(r.line.product_id, r.location_id, MovementKind.SALE,
                               on_hand=-r.quantity, reserved=-r.quantity,
                               reference=order.number) for r in held], actor)
-        transition_order(order, OrderStatus.COLLECTED, actor, "handed over at the counter")
+        transition_order(order, OrderStatus.COLLECTED, actor,
+                         str(_l("handed over at the counter")))
     return order

@@ -21,6 +21,14 @@ DELIVERY_LABELS = {
     "carry_out": _l("Taken along"),
 }
 
+RESERVATION_LABELS = {
+    "active": _l("reserved"),
+    "released": _l("released"),
+    "shipped": _l("shipped"),
+    "handed_over": _l("handed over"),
+    "promised": _l("promised from an incoming delivery"),
+}
+
 # Timeline entries that are not status changes.
 EVENT_LABELS = {
     "refund": _l("Refund"),

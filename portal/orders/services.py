@@ -196,7 +196,8 @@ def _validate_lines(lines: list[dict], errors: dict) -> tuple[dict[int, int], di
             asked = None if asked is None else Decimal(str(asked))
         except InvalidOperation:
             asked = Decimal(-1)
-        if asked is not None and asked != product.price:
+        # A NaN or infinity is no price (and "sNaN" would raise when compared).
+        if asked is not None and (not asked.is_finite() or asked != product.price):
             errors[f"lines.{index}.unit_price"] = str(_l("The price is %(price)s now.",
                                                          price=product.price))
         wanted[product.id] += quantity  # the same SKU on two lines counts both

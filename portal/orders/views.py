@@ -26,6 +26,7 @@ from portal.fulfilment.status import STATUS_LABELS as FULFILMENT_LABELS
 from portal.htmx import htmx_redirect, wants_fragment
 from portal.locations.models import Location
 from portal.orders import queries
+from portal.orders.labels import RESERVATION_LABELS
 from portal.orders.models import Order
 from portal.orders.queries import location_choices
 from portal.orders.resourcing import source_again
@@ -37,7 +38,7 @@ from portal.payments.queries import order_payments
 from portal.payments.refunds import cancel_with_refund
 from portal.payments.services import record_in_store_payment
 from portal.shipping import queries as shipping_queries
-from portal.shipping.carriers import SERVICE_NAMES
+from portal.shipping.carriers import CARRIER_NAMES, SERVICE_NAMES
 from portal.shipping.models import Shipment
 from portal.shipping.status import STATUS_LABELS as SHIPMENT_LABELS
 from portal.shipping.status import ShipmentStatus
@@ -97,6 +98,7 @@ def detail(number: str):
                            decisions=queries.sourcing_decisions(order),
                            fulfilments=fulfilments_of(order),
                            fulfilment_labels=FULFILMENT_LABELS,
+                           reservation_labels=RESERVATION_LABELS,
                            **_shipments_context(order),
                            **queries.order_details(order))
 
@@ -105,7 +107,8 @@ def _shipments_context(order: Order) -> dict:
     """The order page's shipments panel (``orders/_shipments.html``)."""
     groups = shipping_queries.by_fulfilment(order.id)
     return {"shipment_groups": groups, "shipment_labels": SHIPMENT_LABELS,
-            "service_names": SERVICE_NAMES, "can_report_by_hand":
+            "service_names": SERVICE_NAMES, "carrier_names": CARRIER_NAMES,
+            "can_report_by_hand":
             shipping_queries.can_report_by_hand if current_user.role in SHIPMENT_REPORTERS
             else None,
             "label_locations": {place.id for place in queue_locations(current_user)}

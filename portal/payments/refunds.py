@@ -24,6 +24,7 @@ from portal.orders.errors import IllegalTransition
 from portal.orders.models import Order, OrderEvent
 from portal.orders.services import cancel_order
 from portal.orders.status import OrderStatus, can_transition
+from portal.payments.labels import REFUND_STATUS_LABELS
 from portal.payments.models import Payment, Refund
 from portal.payments.providers import get_provider
 from portal.payments.status import HOLDS_REFUND, PaymentStatus, RefundStatus
@@ -182,10 +183,13 @@ def _after_change(refund: Refund, actor=None) -> None:
         (Payment.update(status=PaymentStatus.REFUNDED, updated_at=utcnow())
          .where(Payment.id == payment.id).execute())
     kind = "refund_failed" if refund.status == RefundStatus.FAILED else "refund"
-    pending = " pending" if refund.status == RefundStatus.PENDING else ""
-    note = " · ".join(part for part in (
-        f"{refund.amount} {refund.currency}{pending}", payment.provider,
-        refund.provider_reference, refund.reason) if part)
+    # Written in the words of whoever caused it (like the other timeline notes): the
+    # amount as money, the provider by its name, "pending" translated.
+    pending = REFUND_STATUS_LABELS["pending"] if refund.status == RefundStatus.PENDING else ""
+    note = " · ".join(str(part) for part in (
+        format_currency(refund.amount, refund.currency), pending,
+        get_provider(payment.provider, enabled=False).label, refund.provider_reference,
+        refund.reason) if part)
     OrderEvent.create(order=payment.order_id, kind=kind, actor=actor_label(actor or
                                                                             refund.actor),
                       note=note)

@@ -108,8 +108,10 @@ def _authorize(payment: Payment, reference: str, actor) -> None:
                    updated_at=utcnow()).where(Payment.id == payment.id).execute()
     order = Order.get_by_id(payment.order_id)
     if order.status == OrderStatus.PENDING_PAYMENT:
+        provider = get_provider(payment.provider, enabled=False).label
         transition_order(order, OrderStatus.CONFIRMED, actor,
-                         f"paid: {payment.provider} {reference}")
+                         str(_l("Paid: %(provider)s, reference %(reference)s",
+                                provider=provider, reference=reference)))
 
 
 def apply_provider_event(provider: str, event_id: str, kind: str, payment_token: str,

@@ -85,7 +85,7 @@ def refund_return(rma: ReturnOrder, actor) -> Refund | None:
     if fee:
         parts.append(fees.refund_entry(fee, amount, value))
     try:
-        refund = refund_payment(payment, amount, f"return {rma.number}", actor, key=key,
+        refund = refund_payment(payment, amount, rma.number, actor, key=key,
                                 lines=parts)
     except DomainError:  # the provider refused: recorded as failed, said as RefundFailed
         refund = Refund.get_or_none(Refund.idempotency_key == key)

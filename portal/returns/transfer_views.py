@@ -90,7 +90,8 @@ def transfer_pick_list(number: str):
     transfer = _visible(number)
     lines = [{"sku": line.product.sku, "name": line.product.name, "quantity": line.quantity,
               "promised_until": None} for line in queries.lines_of(transfer)]
-    pdf = render_pick_list(transfer.from_location, [transfer], lines={transfer.id: lines})
+    pdf = render_pick_list(transfer.from_location, [transfer], lines={transfer.id: lines},
+                           job="transfer")
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf",
                          download_name=f"pick-list-{transfer.number}.pdf")
     response.headers["Cache-Control"] = "no-store"

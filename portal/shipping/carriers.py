@@ -89,6 +89,11 @@ SERVICE_NAMES = {
     "EU": _l("EU parcel"),
     "INT": _l("International parcel"),
 }
+# Shipment.carrier on screen; "external": a number a WMS reported from its own carrier.
+CARRIER_NAMES = {
+    "house": _l("House carrier"),
+    "external": _l("The warehouse's own carrier"),
+}
 
 
 def parse_weight(weight: object) -> Decimal:

@@ -5,14 +5,7 @@
   // Lets the CSS show controls that only work with this file (e.g. copy buttons).
   document.documentElement.classList.add("js");
 
-  // After htmx swaps in new content, move focus to it so keyboard and screen-reader
-  // users notice the change (unless they are typing in an active search).
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    var active = document.activeElement;
-    if (active && (active.tagName === "INPUT" || active.tagName === "SELECT")) { return; }
-    if (target && target.id === "main") { target.focus(); }
-  });
+  // Where the focus goes after htmx swaps, and what is read out: static/js/focus.js.
 
   // <form data-reset-on-success>: after htmx sent it successfully, empty it and put the
   // cursor back into its first field, ready for the next scan. With a selector as value

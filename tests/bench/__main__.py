@@ -1,7 +1,9 @@
 """``python -m tests.bench [NAME ...]``: every benchmark (or only the named ones:
 ``portal``, ``inventory``, ``orders``, ``sourcing``, ``labels``, ``replenishment``,
 ``feeds``, ``mixed``) on SQLite, and on PostgreSQL when BENCH_DATABASE_URL names one
-(``make bench`` sets it to the local test server; ``mixed`` runs on PostgreSQL only)."""
+(``make bench`` sets it to the local test server; ``mixed`` runs on PostgreSQL only).
+At the end every saved suite is printed in one table and ``bench/results/summary.json``
+is written (``python -m tests.bench summary`` does only that)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.bench import (
     bench_portal,
     bench_replenishment,
     bench_sourcing,
+    summary,
 )
 
 SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_orders,
@@ -26,6 +29,9 @@ SUITES = {"portal": bench_portal, "inventory": bench_inventory, "orders": bench_
 
 
 def main(names: list[str]) -> None:
+    if names == ["summary"]:
+        summary.write_summary()
+        return
     unknown = [name for name in names if name not in SUITES]
     if unknown:
         sys.exit(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(SUITES)}")
@@ -34,6 +40,7 @@ def main(names: list[str]) -> None:
         suite.run()
         if url := os.environ.get("BENCH_DATABASE_URL"):
             suite.run(url)
+    summary.write_summary()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ its own wall time and peak resident memory (``VmHWM``; ``ru_maxrss`` beside it):
 - *import (first)*: ``import_feed``: SHA-256, parse and check every line, stage, one
   transaction (550,000 levels changed, 500,000 of them new, one ledger row each).
 - *import (same file)*: the checksum matches: nothing is read or written.
-- *import (daily, 5 % changed)*: another file, 50,000 levels changed.
+- *import (daily, 5 % changed)*: another file, 50,000 levels changed; compared with the
+  previous file (``portal/feeds/delta.py``), so only the changed lines are parsed.
+- *import (daily, every line vs stock)*: a third such file with ``FEED_DELTA`` off: every
+  line is parsed and compared with the location's stock (what the delta replaces).
 
 The goal is measured on the daily import (what the scheduler runs day after day); the
 first import of a location is shown against the same goal. Each import's notes carry its
@@ -32,6 +35,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -86,9 +90,10 @@ def _populate(folder: Path) -> dict:
     _bulk("stock_level", ("product_id", "location_id", "on_hand", "reserved", "safety_stock",
                           "bin", "updated_at"),
           ((pid, location.id, on_hand, 0, 0, "", now) for pid, on_hand in stock))
+    booked = now - timedelta(days=2)  # the stock was there before the feed
     _bulk("stock_movement", ("at", "product_id", "location_id", "kind", "on_hand_delta",
                              "reserved_delta", "safety_delta", "reason", "reference"),
-          ((now, pid, location.id, "opening", on_hand, 0, 0, "bench", "BENCH")
+          ((booked, pid, location.id, "opening", on_hand, 0, 0, "bench", "BENCH")
            for pid, on_hand in stock))
     db.execute_sql("ANALYZE" if is_sqlite() else "VACUUM ANALYZE")
     feed = SupplierFeed.create(supplier=supplier, location=location, name="Bench feed",
@@ -114,10 +119,11 @@ def _write_csv(path: Path, salt: int, changed_share: float) -> None:
 
 # --- measured in a fresh process each -------------------------------------------------
 
-def _child(url: str, drop: str, step: str, feed_id: int, path: str) -> dict:
+def _child(url: str, drop: str, step: str, feed_id: int, path: str, delta: bool = True) -> dict:
     from portal import create_app
 
-    app = create_app(TestConfig, DATABASE_URL=url, FEED_DROP_DIR=drop)
+    app = create_app(TestConfig, DATABASE_URL=url, FEED_DROP_DIR=drop,
+                     FEED_BASELINE_DIR=str(Path(drop).parent / "baselines"), FEED_DELTA=delta)
     with app.app_context():
         db.connect(reuse_if_open=True)
         started = time.perf_counter()
@@ -173,12 +179,13 @@ def _import(feed_id: int) -> dict:
     result = import_feed(SupplierFeed.get_by_id(feed_id))
     assert result.status in ("ok", "unchanged"), result.message
     return {"rows": result.rows, "changed": result.changed, "created": result.created,
-            "status": result.status, "phases": result.seconds}
+            "status": result.status, "compared_with": result.compared_with,
+            "unchanged": result.unchanged, "phases": result.seconds}
 
 
-def _measure(pool_factory, url, drop, step, feed_id, path) -> dict:
+def _measure(pool_factory, url, drop, step, feed_id, path, delta: bool = True) -> dict:
     with pool_factory() as pool:
-        return pool.submit(_child, url, drop, step, feed_id, path).result()
+        return pool.submit(_child, url, drop, step, feed_id, path, delta).result()
 
 
 def _result(name: str, figures: dict, goal: str = "", meets=None) -> Result:
@@ -224,17 +231,23 @@ def _run(work: Path, database_url: str | None) -> None:
     daily_file = work / "drop" / "bench" / "stock-2.csv"
     _write_csv(daily_file, 1, DAILY_CHANGED)
     daily = _measure(pool, *args, "import", sizes["feed_id"], "")
+    _write_csv(work / "drop" / "bench" / "stock-3.csv", 2, DAILY_CHANGED)
+    full = _measure(pool, *args, "import", sizes["feed_id"], "", delta=False)
     share = 0.5 if backend == "sqlite" else 0.3
     baseline = "executemany INSERT" if backend == "sqlite" else "COPY"
     goal = f"≥ {share:.0%} of raw rows/s, < 500 MB"
     results = [_result(f"raw: csv.reader + {baseline}", raw),
                _result("parse only (FeedReader, no writes)", parse)]
     for name, figures in (("import_feed, daily (5 % changed) = goal", daily),
+                          ("import_feed, daily, every line vs stock", full),
                           ("import_feed, first (550k changed, 500k new)", cold)):
         ratio = raw["seconds"] / figures["seconds"]
         figures["share_of_raw"] = round(ratio, 3)
         memory = figures["peak_rss_mb"] or figures["ru_maxrss_mb"]
-        results.append(_result(name, figures, goal, ratio >= share and memory < 500))
+        if figures is daily:
+            results.append(_result(name, figures, goal, ratio >= share and memory < 500))
+        else:  # shown beside the goal, judged by it only in the notes
+            results.append(_result(name, figures, f"({ratio:.0%} of raw)"))
     results.append(_result("import_feed, same file again (checksum)", same))
     report(f"feeds-{backend}", results, {
         "database": backend, "rows": ROWS, "stock_rows_before": sizes["stock_rows"],
@@ -245,8 +258,8 @@ def _run(work: Path, database_url: str | None) -> None:
         "memory": "peak_rss_mb: VmHWM of the measuring process (fresh interpreter + app + "
                   "step); ru_maxrss_mb also counts the parent's size at fork",
         "transport": "each step in a fresh spawned process; folder feed on local disk"})
-    for name, figures in (("daily", daily), ("first", cold)):
+    for name, figures in (("daily", daily), ("daily vs stock", full), ("first", cold)):
         phases = ", ".join(f"{phase} {seconds:.2f}" for phase, seconds
                            in figures["phases"].items())
-        print(f"  {name}: {figures['share_of_raw']:.0%} of raw, peak "
+        print(f"  {name} ({figures['compared_with']}): {figures['share_of_raw']:.0%} of raw, peak "
               f"{figures['peak_rss_mb']} MB; seconds per phase: {phases}")

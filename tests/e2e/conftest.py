@@ -130,6 +130,10 @@ def screenshot(page):
             " === '0')")
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        # Hiding the caret leaves style="" on every input; on the next boosted page htmx's
+        # settle step copies it onto the element with the same id, which the CSP reports.
+        page.evaluate("document.querySelectorAll('[style=\"\"]')"
+                      ".forEach(e => e.removeAttribute('style'))")
         return path
 
     return _take

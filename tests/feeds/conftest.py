@@ -29,11 +29,12 @@ def _fresh_cache():
 @pytest.fixture
 def drop_dir(app, tmp_path):
     """FEED_DROP_DIR points at a temporary folder during the test."""
-    old = app.config.get("FEED_DROP_DIR")
-    app.config.update(FEED_DROP_DIR=str(tmp_path / "drop"), FEED_RETRY_SECONDS=0)
+    old = {name: app.config.get(name) for name in ("FEED_DROP_DIR", "FEED_BASELINE_DIR")}
+    app.config.update(FEED_DROP_DIR=str(tmp_path / "drop"), FEED_RETRY_SECONDS=0,
+                      FEED_BASELINE_DIR=str(tmp_path / "baselines"))
     (tmp_path / "drop" / "nordwest").mkdir(parents=True)
     yield tmp_path / "drop"
-    app.config["FEED_DROP_DIR"] = old
+    app.config.update(old)
 
 
 @pytest.fixture

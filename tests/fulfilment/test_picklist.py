@@ -15,6 +15,7 @@ from portal.inventory import services as stock
 from portal.inventory.imports import EXPORT_COLUMNS, apply_import, export_rows, preview_import
 from portal.inventory.models import IncomingStock, StockLevel, StockMovement
 from portal.orders.models import Reservation
+from portal.returns.transfers import create_transfer
 from tests.barcodes import decode_pdf, tool
 from tests.conftest import csrf_token
 from tests.fulfilment.conftest import fulfilments, paid_order
@@ -99,6 +100,35 @@ def test_promised_units_are_marked(ctx, binned, stores, tmp_path):
 
     assert "Not on the shelf yet: 2, incoming" in text
     assert "2 units are not on the shelf yet" in text
+
+
+def test_counts_of_one_are_singular(ctx, binned, stores, tmp_path):
+    part = at_ber(("SOCK-1", 1))
+    delivery = IncomingStock.create(product=binned["SOCK-1"], location=stores["BER"],
+                                    quantity=5, expected_on=date.today(), source="transfer")
+    Reservation.update(status="promised", incoming=delivery).execute()
+
+    text = text_of(render_pick_list(stores["BER"], [part], left_out=1), tmp_path)
+
+    assert "1 fulfilment · 1 unit · 1 product" in text
+    assert "1 unit is not on the shelf yet (incoming delivery)." in text
+    assert "1 more fulfilment is not on this list." in text
+    assert "For fulfilment" in text and "For fulfilments" not in text
+    assert "fulfilments" not in text and " units" not in text and "products" not in text
+
+
+def test_a_transfers_list_names_transfers(ctx, binned, stores, users, tmp_path):
+    transfer = create_transfer(stores["BER"], stores["HAM"], [(binned["SOCK-1"], 2)],
+                               users["manager"])
+    lines = {transfer.id: [{"sku": "SOCK-1", "name": "Article SOCK-1", "quantity": 2,
+                            "promised_until": None}]}
+
+    text = text_of(render_pick_list(stores["BER"], [transfer], lines=lines, job="transfer"),
+                   tmp_path)
+
+    assert "1 transfer · 2 units · 1 product" in text
+    assert "For transfer" in text and transfer.number in text
+    assert "fulfilment" not in text.lower()
 
 
 def test_every_fulfilment_barcode_scans_as_its_number(ctx, binned, stores, tmp_path):

@@ -93,6 +93,19 @@ def test_in_store_sale_is_paid_handed_over_and_leaves_the_stock(clerk, goods, st
     assert "SNK-1" not in clerk.get("/counter/").get_data(as_text=True)  # basket emptied
 
 
+def test_the_order_page_tells_a_counter_sale_in_words(clerk, goods):
+    """The timeline note and the reservation's state read as words, not codes."""
+    post(clerk, "/counter/add", code="SNK-1")
+    post(clerk, "/counter/checkout", delivery="carry_out", payment_method="card_terminal",
+         payment_reference="T-4711")
+
+    page = clerk.get(f"/orders/{Order.get().number}").get_data(as_text=True)
+
+    assert "BER × 1 (handed over)" in page and "handed_over" not in page
+    assert "Paid: In store, reference T-4711" in page and "in_store" not in page
+    assert "handed over at the counter" in page
+
+
 def test_order_in_store_from_the_warehouse_for_pickup_here(clerk, goods, stores):
     post(clerk, "/counter/add", code="JKT-1")
     post(clerk, "/counter/lines/JKT-1", source="WH")

@@ -270,3 +270,16 @@ def test_a_failing_refund_shows_its_error_on_the_order_page(as_role, paid, monke
 
 def test_provider_result_defaults_to_succeeded():
     assert RefundResult("x").status == RefundStatus.SUCCEEDED
+
+
+def test_the_timeline_names_a_refund_in_money_and_the_providers_name(paid, monkeypatch):
+    refund_payment(paid, Decimal("10.00"), "RMA-2026-000007", None, key="r-1")
+    monkeypatch.setattr(providers.providers()["sandbox"], "refund",
+                        lambda payment, refund: RefundResult("sbx_re_2", RefundStatus.PENDING))
+    refund_payment(paid, Decimal("5.00"), "", None, key="r-2")
+
+    notes = [e.note for e in OrderEvent.select().where(OrderEvent.kind == "refund")
+             .order_by(OrderEvent.id)]
+    assert notes[0].startswith("€10.00 · Sandbox · sbx_re_")
+    assert notes[0].endswith(" · RMA-2026-000007")
+    assert notes[1] == "€5.00 · Refund pending · Sandbox · sbx_re_2"

@@ -9,12 +9,21 @@ import pytest
 
 from portal.inventory.ledger import check_levels
 from portal.inventory.models import StockMovement
+from portal.orders.models import Order
+from portal.orders.services import place_order
+from portal.payments import providers
 from portal.payments.models import Refund
+from portal.payments.providers import RefundResult
+from portal.payments.services import apply_provider_event, start_payment
+from portal.payments.status import RefundStatus
 from portal.returns.models import RestockRule, ReturnLine, ReturnOrder, TransferOrder
+from portal.shipping.tracking import report
 from tests.fulfilment.conftest import level, paid_order
+from tests.orders.test_place_order import web_order
 from tests.returns.conftest import delivered_order
 from tests.returns.screens import post, refuse_refunds, signed_in
 from tests.returns.test_restock import sold_at
+from tests.shipping.shipped import ship
 
 
 @pytest.fixture
@@ -77,6 +86,24 @@ def test_a_web_order_is_taken_back_at_the_store_and_refunded(berlin, order, shel
     assert 'max="1"' in page  # one of two is back
     assert check_levels() == []
 
+
+
+def test_a_card_payment_goes_back_by_its_provider_with_nothing_to_hand_over(
+        berlin, shelf, users, monkeypatch):
+    order = place_order(web_order(("CAP-1", 2), sources={"CAP-1": "WH"}))
+    payment = start_payment(order, "sandbox")
+    apply_provider_event("sandbox", "evt_paid", "payment.succeeded", payment.token, {}, "ch_1")
+    for shipment in ship(Order.get_by_id(order.id), users["logistics"]):
+        report(shipment, "delivered", users["logistics"])
+    monkeypatch.setattr(providers.providers()["sandbox"], "refund",
+                        lambda payment, refund: RefundResult("re_9", RefundStatus.PENDING))
+
+    response = take_back(berlin, order)
+
+    page = berlin.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("€49.99 is on its way back to the customer's original payment (Sandbox): "
+            "nothing to hand over.") in page.replace("&#39;", "'")
+    assert "in cash" not in page and "went back" not in page
 
 def test_an_article_needed_elsewhere_is_sent_on_with_its_transfer(berlin, order, shelf,
                                                                   stores):

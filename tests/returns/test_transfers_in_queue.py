@@ -177,6 +177,7 @@ def test_the_pick_list_of_a_transfer_has_its_lines_and_bins(as_user, wh_ber, she
     text = text_of(response.data, tmp_path)
     assert "Pick list" in text and "Central Warehouse" in text
     assert "A-7" in text and "CAP-1" in text and wh_ber.number in text
+    assert "1 transfer · 2 units · 1 product" in text and "fulfilment" not in text.lower()
     assert as_user("employee_ham").get(
         f"/returns/transfers/{wh_ber.number}/pick-list.pdf").status_code == 404
     assert TransferOrder.get_by_id(wh_ber.id).status == "approved"

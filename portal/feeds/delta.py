@@ -1,0 +1,276 @@
+"""Comparing a feed's file with the previous one instead of with the stock.
+
+A supplier's daily file mostly repeats yesterday's. After an import commits, its file is
+kept as the feed's *baseline* (``FEED_BASELINE_DIR/<feed id>-<sha256>.csv``, named by its
+content and written before the feed points at it, so a name always means that content)
+and the feed stores what the next run needs (``SupplierFeed.baseline``: checksum,
+settings fingerprint, when the import started, the SKUs it did not know).
+
+``plan(feed, file, spec)`` then reads the baseline into a dict (SKU → raw line) and the
+new file line by line, keyed by SKU, before anything is parsed. Only the lines that
+differ, are new or belong to a *dirty* SKU go on to the parser and the staging table;
+SKUs the baseline or a dirty level had and the new file lacks are returned as
+``left_out``. The rest of the import (checks, set-based apply in one transaction) is
+the same as for a full comparison.
+
+Why this equals comparing with the stock: when the baseline's import committed, every
+level of its SKUs held the line's quantity (a full snapshot also left every other level
+at 0). Any later change of a level writes a ledger row (the nightly stock check proves
+it), so the SKUs with ledger rows at the location other than this feed's own, since
+that import started less ``MARGIN`` (for transactions that committed late), are dirty
+and compared like new lines; so are the SKUs that were unknown then and are products
+now. For every other SKU the baseline's line still says what the level is.
+
+``plan`` returns None, and the import compares with the stock as before, when there is
+no usable baseline (first run, other settings, file gone), for JSON files, feeds with
+incoming columns (deliveries change without ledger rows), encodings that are not
+ASCII-compatible, or a file whose lines cannot be keyed safely (quotes, a lone carriage
+return, a SKU twice: the full comparison then names the bad lines).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import compress
+from operator import ne
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from config import INSTANCE_DIR
+from portal.feeds.parse import ParseSpec
+from portal.feeds.staging import execute
+from portal.inventory.models import StockMovement
+
+log = logging.getLogger(__name__)
+MARGIN = timedelta(hours=1)
+ASCII_COMPATIBLE = {"utf-8", "cp1252", "iso8859-1", "iso8859-15"}
+MAX_UNKNOWN = 5_000  # more unknown SKUs than this: the baseline does not keep them
+CHUNK = 500           # SKUs per IN (...) query
+CHUNK_BYTES = 1 << 22  # lines read and compared at a time
+MAX_BASELINE_MB = 64  # the baseline is held in memory (about 9x its size)
+
+
+class _Unsafe(Exception):
+    """The files cannot be compared line by line; compare with the stock instead."""
+
+
+@dataclass
+class Delta:
+    """What differs from the baseline: the header and the lines to parse (with their
+    numbers in the new file), counts of the lines skipped, and the SKUs left out."""
+
+    lines: list[tuple[int, bytes]]
+    rows: int = 0            # data lines of the new file with a SKU
+    unchanged: int = 0       # of those, skipped as the baseline has them
+    left_out: list[str] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # skipped, not products
+
+
+def enabled() -> bool:
+    return not has_app_context() or current_app.config.get("FEED_DELTA", True)
+
+
+def baseline_dir() -> Path:
+    default = INSTANCE_DIR / "feed-baselines"
+    if has_app_context():
+        return Path(current_app.config.get("FEED_BASELINE_DIR") or default)
+    return default
+
+
+def fingerprint(feed) -> str:
+    """The settings a baseline is only valid for."""
+    settings = [feed.location_id, feed.format, feed.delimiter, feed.encoding,
+                feed.columns, bool(feed.full_snapshot)]
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _path(feed_id: int, checksum: str) -> Path:
+    return baseline_dir() / f"{feed_id}-{checksum}.csv"
+
+
+def plan(feed, handle, spec: ParseSpec) -> Delta | None:
+    """The lines of ``handle`` to parse (see the module docstring), or None."""
+    base = feed.baseline_info
+    reason = _unusable(feed, base, spec)
+    if reason:
+        log.info("feed %s: full comparison (%s)", feed.id, reason)
+        return None
+    codec = codecs.lookup(spec.encoding).name
+    try:
+        with _path(feed.id, base["checksum"]).open("rb") as old_file:
+            header, old = _read_baseline(old_file, spec, codec)
+        dirty = _dirty(feed, base)
+        handle.seek(0)
+        return _compare(handle, header, old, dirty, spec, codec, set(base.get("unknown", ())))
+    except (_Unsafe, OSError, UnicodeDecodeError, csv.Error) as error:
+        log.info("feed %s: full comparison (%s)", feed.id, error)
+        return None
+    finally:
+        handle.seek(0)
+
+
+def _unusable(feed, base: dict, spec: ParseSpec) -> str:
+    """Why no baseline can be used ("" when one can)."""
+    if not enabled():
+        return "FEED_DELTA is off"
+    if spec.format != "csv" or spec.with_incoming:
+        return "JSON or incoming columns"
+    if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
+        return f"encoding {spec.encoding}"
+    if not base.get("checksum") or base.get("fingerprint") != fingerprint(feed):
+        return "no baseline for these settings"
+    path = _path(feed.id, base["checksum"])
+    if not path.is_file():
+        return "baseline file missing"
+    if path.stat().st_size > MAX_BASELINE_MB * 2**20:
+        return f"baseline larger than {MAX_BASELINE_MB} MB"
+    return ""
+
+
+def _sku_column(header: bytes, spec: ParseSpec, codec: str) -> int:
+    text = header.decode("utf-8-sig" if codec == "utf-8" else codec)
+    names = [name.strip().lower() for name in next(csv.reader([text],
+                                                              delimiter=spec.delimiter), [])]
+    try:
+        return names.index(spec.sku.strip().lower())
+    except ValueError:
+        raise _Unsafe("no SKU column") from None
+
+
+def _chunks(handle) -> Iterator[list[bytes]]:
+    """The rest of ``handle`` as lists of lines without their ends, CHUNK_BYTES at a
+    time; _Unsafe when a quote or a lone carriage return would make lines differ from
+    CSV records."""
+    while data := handle.read(CHUNK_BYTES):
+        data += handle.readline()
+        if b'"' in data:
+            raise _Unsafe("quoted values")
+        if data.count(b"\r") != data.count(b"\r\n"):
+            raise _Unsafe("a carriage return inside a line")
+        yield data.splitlines()
+
+
+def _keys(lines: list[bytes], delimiter: bytes, at: int, codec: str) -> list[bytes]:
+    """The SKU column of each line, stripped as the parser strips it (b"" when empty or
+    missing)."""
+    if at == 0:
+        keys = [line.split(delimiter, 1)[0].strip() for line in lines]
+    else:
+        keys = [(parts[at] if len(parts) > at else b"").strip()
+                for parts in (line.split(delimiter, at + 1) for line in lines)]
+    if not all(map(bytes.isascii, keys)):
+        keys = [key if key.isascii() else _normal(key, codec) for key in keys]
+    return keys
+
+
+def _normal(key: bytes, codec: str) -> bytes:
+    try:  # str.strip also removes non-ASCII spaces (a no-break space, say)
+        return key.decode(codec).strip().encode(codec)
+    except UnicodeError:
+        return b""  # the parser names the line
+
+
+def _read_baseline(old_file, spec: ParseSpec, codec: str) -> tuple[bytes, dict]:
+    """The baseline's header and its data lines by SKU (it was imported, so each SKU is
+    there once)."""
+    header = old_file.readline()
+    at, delimiter = _sku_column(header, spec, codec), spec.delimiter.encode(codec)
+    old: dict[bytes, bytes] = {}
+    for lines in _chunks(old_file):
+        old.update(zip(_keys(lines, delimiter, at, codec), lines, strict=True))
+    old.pop(b"", None)
+    return header, old
+
+
+def _dirty(feed, base: dict) -> set[str]:
+    """SKUs whose level may differ from the baseline: moved by anything but this feed
+    since its import started (less MARGIN), or unknown then and products now."""
+    since = StockMovement.at.db_value(datetime.fromisoformat(base["started_at"]) - MARGIN)
+    moved = execute(
+        "SELECT DISTINCT p.sku FROM stock_movement m JOIN product p ON p.id = m.product_id "
+        "WHERE m.location_id = ? AND m.at >= ? AND (m.kind <> 'feed_sync' OR m.reference <> ?)",
+        (feed.location_id, since, f"FEED-{feed.id}"))
+    dirty = {sku for (sku,) in moved}
+    unknown = list(base.get("unknown", ()))
+    for start in range(0, len(unknown), CHUNK):
+        chunk = unknown[start:start + CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        dirty.update(sku for (sku,) in execute(
+            f"SELECT sku FROM product WHERE sku IN ({marks})", tuple(chunk)))  # noqa: S608
+    return dirty
+
+
+def _compare(handle, header: bytes, old: dict, dirty: set[str], spec: ParseSpec,
+             codec: str, unknown: set[str]) -> Delta:
+    """One pass over the new file, a chunk of lines at a time, with the per-line work
+    done by C loops (map, compress) over the chunk's keys: see the module docstring."""
+    if handle.readline().rstrip(b"\r\n") != header.rstrip(b"\r\n"):
+        raise _Unsafe("the header changed")
+    at, delimiter = _sku_column(header, spec, codec), spec.delimiter.encode(codec)
+    dirty_keys = {sku.encode(codec) for sku in dirty}
+    unknown_keys = {sku.encode(codec) for sku in unknown}
+    delta = Delta(lines=[(1, header)])
+    seen: set[bytes] = set()
+    first, keyed = 2, 0
+    for lines in _chunks(handle):
+        keys = _keys(lines, delimiter, at, codec)
+        differ = set(compress(range(len(lines)), map(ne, map(old.get, keys), lines)))
+        if dirty_keys:
+            differ.update(compress(range(len(lines)), map(dirty_keys.__contains__, keys)))
+        delta.lines += [(first + i, lines[i]) for i in sorted(differ)]
+        if unknown_keys:
+            delta.unknown += [(first + i, keys[i].decode(codec)) for i in compress(
+                range(len(lines)), map(unknown_keys.__contains__, keys)) if i not in differ]
+        blank = keys.count(b"")
+        keyed += len(keys) - blank
+        delta.unchanged += len(keys) - len(differ)
+        seen.update(keys)
+        first += len(lines)
+    seen.discard(b"")
+    if len(seen) != keyed:
+        raise _Unsafe("a SKU twice")
+    delta.rows = keyed
+    delta.left_out = sorted(key.decode(codec) for key in (old.keys() | dirty_keys) - seen)
+    return delta
+
+
+def store(feed, handle, checksum: str, started_at: datetime, unknown: list[str]) -> dict:
+    """Write the applied file as the feed's next baseline (before the import commits, so
+    the feed never names a file that is not there); returns the feed's new ``baseline``
+    value, empty when the file cannot serve as one."""
+    if feed.format != "csv" or not enabled() or len(unknown) > MAX_UNKNOWN:
+        return {}
+    folder = baseline_dir()
+    target = _path(feed.id, checksum)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not target.is_file():
+            handle.seek(0)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".tmp-", delete=False) as tmp:
+                while chunk := handle.read(1 << 20):
+                    tmp.write(chunk)
+            os.replace(tmp.name, target)
+    except OSError as error:
+        log.warning("feed %s: baseline not kept (%s)", feed.id, error)
+        return {}
+    return {"checksum": checksum, "fingerprint": fingerprint(feed),
+            "started_at": started_at.isoformat(), "unknown": sorted(unknown)}
+
+
+def prune(feed_id: int, checksum: str = "") -> None:
+    """Remove the feed's baselines other than ``checksum``'s (after the commit)."""
+    folder = baseline_dir()
+    if folder.is_dir():
+        for path in folder.glob(f"{feed_id}-*.csv"):
+            if path.name != f"{feed_id}-{checksum}.csv":
+                path.unlink(missing_ok=True)
