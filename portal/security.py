@@ -1,8 +1,11 @@
-"""Security headers for every response and a request-size guard."""
+"""Security headers for every response, a guard against NUL bytes and JSON that cannot
+be parsed safely."""
 
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.datastructures import MultiDict
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -22,6 +25,10 @@ def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
 
+def _all_values(values: MultiDict) -> list[str]:
+    return [value for _key, value in values.items(multi=True)]
+
+
 def _json_has_nul(value) -> bool:
     """Whether a parsed JSON body holds a NUL byte in any string, key or value."""
     if isinstance(value, str):
@@ -33,15 +40,28 @@ def _json_has_nul(value) -> bool:
     return False
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but a body nested too deep for the parser is bad JSON (400, or
+    None for ``get_json(silent=True)``) like any other, not a RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
+
+
 def init_security(app: Flask) -> None:
+    app.json = JSONProvider(app)
     @app.before_request
     def refuse_nul_bytes():
         """NUL bytes in text input are never legitimate and PostgreSQL cannot store them:
         refuse the whole request with 400 before anything reads it."""
-        if "\x00" in request.path or _has_nul(request.args.values()) \
+        # Every value of a repeated parameter (``?sku=a&sku=b``), not only the first.
+        if "\x00" in request.path or _has_nul(_all_values(request.args)) \
                 or _has_nul(request.args.keys()) or (
                 request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
-                and _has_nul(request.form.values())) or (
+                and _has_nul(_all_values(request.form))) or (
                 request.is_json and _json_has_nul(request.get_json(silent=True))):
             abort(400)
 

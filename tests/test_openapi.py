@@ -4,6 +4,7 @@ pydantic models that validate the request bodies."""
 from __future__ import annotations
 
 from portal.api.openapi import build_document
+from portal.api.responses import RESPONSES
 from portal.api.schemas import REQUEST_BODIES
 
 
@@ -61,3 +62,56 @@ def test_body_errors_name_dotted_fields(client, app):
     fields = answer.json["error"]["fields"]
     assert {"customer.email", "shipping_fee"} <= set(fields)
     assert fields["shipping_fee"] == 'A decimal string or number, e.g. "4.95".'
+
+
+def test_every_api_route_has_its_answer_documented(app):
+    """``responses.RESPONSES`` names every route (so tests/test_schemathesis.py runs
+    them all); each operation documents its answer's model and an Error per error
+    status, and no catch-all ``default``."""
+    spec = build_document(app)
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.rule.startswith("/api/v1/")} - {"crash.explode"}  # tests' own
+    assert endpoints == set(RESPONSES)
+    by_id = {endpoint.replace(".", "_"): endpoint for endpoint in RESPONSES}
+    checked = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if operation["operationId"] == "crash_explode":
+                continue
+            endpoint = by_id[operation["operationId"]]
+            checked.add(endpoint)
+            status, model = RESPONSES[endpoint]
+            answers = operation["responses"]
+            assert answers[str(status)]["content"]["application/json"]["schema"] == {
+                "$ref": f"#/components/schemas/{model.__name__}"}, (method, path)
+            errors = {code for code in answers if code != str(status)}
+            assert "default" not in errors and "400" in errors
+            assert all(answers[code]["content"]["application/json"]["schema"]["$ref"]
+                       == "#/components/schemas/Error" for code in errors)
+    assert checked == set(RESPONSES)
+
+
+def test_answers_are_strict_and_errors_keep_their_form(app):
+    schemas = build_document(app)["components"]["schemas"]
+
+    assert schemas["OrderOut"]["additionalProperties"] is False
+    assert {"number", "status", "lines", "payment", "total"} <= set(
+        schemas["OrderOut"]["required"])
+    assert schemas["ErrorDetail"]["required"] == ["code", "message", "fields"]
+    assert schemas["Tracking"]["properties"]["placed_at"]["format"] == "date-time"
+
+
+def test_statuses_follow_what_each_operation_can_answer(app):
+    paths = build_document(app)["paths"]
+
+    def statuses(path, method):
+        return set(paths[path][method]["responses"])
+
+    assert statuses("/api/v1/orders", "post") == {
+        "201", "400", "401", "403", "409", "413", "422", "429", "502"}
+    assert statuses("/api/v1/tracking/{token}", "get") == {"200", "400", "404", "429"}
+    assert statuses("/api/v1/whoami", "get") == {"200", "400", "401", "429"}
+    assert statuses("/api/v1/payments/webhook/stripe", "post") == {"200", "400", "404", "413"}
+    sandbox = paths["/api/v1/payments/webhook/sandbox"]["post"]
+    assert [p["name"] for p in sandbox["parameters"]] == ["Sandbox-Signature"]
+    assert sandbox["security"] == []

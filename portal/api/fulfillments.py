@@ -19,6 +19,7 @@ from portal.api.schemas import FulfillmentEventIn, validate_body, with_event_id
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import DomainError, NotFound
+from portal.forms import parse_whole_number
 from portal.fulfilment.models import FulfillmentOrder
 from portal.fulfilment.queries import lines_of, queue
 from portal.fulfilment.services import advance
@@ -50,17 +51,6 @@ def require_fulfillment_scope(scope: ApiScope):
         return wrapped
 
     return decorator
-
-
-def event_id_of(body: dict, errors: dict) -> str:
-    """The event id of a reported event (body, else the ``Idempotency-Key`` header);
-    a bad one goes into ``errors``."""
-    event_id = body.get("event_id", request.headers.get("Idempotency-Key", ""))
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 100:
-        errors["event_id"] = ("Required (body or Idempotency-Key header): a unique string "
-                              "of at most 100 characters per event.")
-        return ""
-    return event_id.strip()
 
 
 def fulfillment_json(fulfillment: FulfillmentOrder, lines: list[dict],
@@ -97,10 +87,11 @@ def _int_arg(name: str, default: int, errors: dict, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = parse_whole_number(raw)  # ASCII digits only: "²".isdigit() is True
+    if number is None or not low <= number <= high:
         errors[name] = f"A whole number from {low} to {high}."
         return default
-    return int(raw)
+    return number
 
 
 @bp.get("/fulfillments")
@@ -150,12 +141,11 @@ def _full_json(fulfillment: FulfillmentOrder) -> dict:
 def report_event(fulfillment_id: int):
     """Apply one WMS event; 409 ``illegal_transition`` changes nothing."""
     body = request.get_json(silent=True)
-    event = validate_body(FulfillmentEventIn,
-                          with_event_id(body, request.headers.get("Idempotency-Key")),
-                          "The event is not valid.")
-    event_id = event.event_id
+    event_in = validate_body(FulfillmentEventIn,
+                             with_event_id(body, request.headers.get("Idempotency-Key")),
+                             "The event is not valid.")
     fulfillment = _one(fulfillment_id)
-    outcome = advance(fulfillment, body["type"], g.api_key, event_id=event_id,
+    outcome = advance(fulfillment, event_in.type, g.api_key, event_id=event_in.event_id,
                       payload={k: body.get(k) for k in ("parcels", "tracking_number", "reason")},
                       source=f"api:{g.api_key.id}")
     current = _one(fulfillment_id)

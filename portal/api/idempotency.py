@@ -42,7 +42,7 @@ class IdempotencyError(DomainError):
 def _fingerprint() -> str:
     """The request's method, path and body; a JSON body counts by content, not layout."""
     body = request.get_data()
-    with suppress(ValueError):
+    with suppress(ValueError, RecursionError):  # not JSON, or nested too deep for it
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(request.method.encode() + request.path.encode() + body).hexdigest()
 

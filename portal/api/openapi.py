@@ -3,8 +3,10 @@ its readable form (``GET /api/docs``), both built from the app's routes.
 
 Each operation comes from a route under ``/api/v1``: its summary from the view's
 docstring, its scopes from ``require_scope`` (``view.api_scopes``), its request body
-from the pydantic model that validates it (``schemas.REQUEST_BODIES``) and its query
-parameters from ``QUERIES`` below.
+from the pydantic model that validates it (``schemas.REQUEST_BODIES``), its answers from
+the models in ``responses.RESPONSES`` plus one ``Error`` per status it can fail with,
+and its query parameters from ``QUERIES`` below. ``tests/test_schemathesis.py`` checks
+the real answers against this document.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from functools import lru_cache
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from portal.api.responses import RESPONSES, Error
 from portal.api.schemas import REQUEST_BODIES
+from portal.fulfilment.status import FulfillmentStatus
+from portal.inventory.availability import MAX_SKUS
+from portal.inventory.status import Channel
 
 bp = Blueprint("api_docs", __name__)
 
@@ -23,57 +29,74 @@ REF = "#/components/schemas/{model}"
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
-def _query(name: str, kind: str = "string", description: str = "", *, required=False,
-           array=False) -> dict:
-    schema: dict = {"type": kind}
-    if array:
-        schema = {"type": "array", "items": schema}
+def _query(name: str, description: str, schema: dict | None = None, *,
+           required: bool = False) -> dict:
+    """A query parameter; ``schema`` says what the view accepts (a string by default)."""
+    schema = schema or {"type": "string"}
+    array = schema.get("type") == "array"
     return {"name": name, "in": "query", "required": required, "description": description,
             "schema": schema, **({"style": "form", "explode": True} if array else {})}
 
 
+def _whole(low: int, high: int) -> dict:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+POSTCODE = {"type": "string", "pattern": r"^[A-Za-z0-9 -]{2,10}$"}
 QUERIES: dict[str, list[dict]] = {
     "api.get_availability": [
-        _query("sku", description="A SKU; repeat for several.", required=True, array=True),
-        _query("country", description="Two-letter ISO country code, e.g. DE."),
-        _query("postcode", description="2-10 letters or digits."),
-        _query("location", description="Only this location's code."),
-        _query("channel", description="web (default), marketplace, ..."),
-        _query("limit", "integer", "Locations per SKU, 1 to 500 (default 20)."),
+        _query("sku", "A SKU; repeat for several.", {
+            "type": "array", "items": {"type": "string"}, "minItems": 1,
+            "maxItems": MAX_SKUS}, required=True),
+        _query("country", "Two-letter ISO country code, e.g. DE.",
+               {"type": "string", "pattern": r"^[A-Za-z]{2}$"}),
+        _query("postcode", "2-10 letters or digits.", POSTCODE),
+        _query("location", "Only this location's code."),
+        _query("channel", "web (default), marketplace, ...",
+               {"type": "string", "enum": list(Channel)}),
+        _query("limit", "Locations per SKU, 1 to 500 (default 20).", _whole(1, 500)),
     ],
     "api.list_lockers": [
-        _query("postcode", description="Postcode prefix (2-10 letters or digits)."),
-        _query("city", description="City name."),
-        _query("limit", "integer", "1 to 200 (default 50)."),
+        _query("postcode", "Postcode prefix (2-10 letters or digits).", POSTCODE),
+        _query("city", "City name.", {"type": "string", "minLength": 1, "maxLength": 80}),
+        _query("limit", "1 to 200 (default 50).", _whole(1, 200)),
     ],
     "api.list_fulfillments": [
-        _query("location", description="The location's code.", required=True),
-        _query("status", description="Only fulfilments in this status."),
-        _query("page", "integer", "1 or more (default 1)."),
-        _query("per_page", "integer", "1 to 200 (default 50)."),
+        _query("location", "The location's code.", required=True),
+        _query("status", "Only fulfilments in this status.",
+               {"type": "string", "enum": list(FulfillmentStatus)}),
+        _query("page", "1 or more (default 1).", _whole(1, 10**6)),
+        _query("per_page", "1 to 200 (default 50).", _whole(1, 200)),
     ],
 }
-QUERY_ERROR = {"api.get_availability": "400", "api.list_lockers": "400",
-               "api.list_fulfillments": "422"}
 SUMMARIES = {  # views without a docstring
     "api.get_order": "One order with its lines, payment, shipments and returns.",
     "api.get_return": "One return with its lines, refund and events.",
     "public_api.tracking": "The public tracking of an order by its tracking token (no key).",
 }
 NO_KEY = {"public_api", "payment_webhooks", "api_docs"}  # blueprints without bearer keys
+RATE_LIMITED = {"api", "public_api"}  # portal/ratelimit.py: per key, per address
 IDEMPOTENT = {"api.create_order", "api.create_return"}
-
-ERROR_SCHEMA = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "fields": {"type": "object",
-                                  "additionalProperties": {"type": "string"},
-                                  "description": "Dotted body field → message."}}}}}
-ERROR_TEXTS = {"400": "Bad query (field errors)", "401": "Missing or invalid API key",
-               "403": "The key lacks the scope", "404": "Not found",
-               "409": "Conflict (stock, status)", "422": "Invalid body (field errors)"}
+EVENT_ID_HEADER = {"api.report_event", "api.report_shipment_event"}
+SIGNATURE_HEADERS = {"payment_webhooks.sandbox": "Sandbox-Signature",
+                     "payment_webhooks.stripe_events": "Stripe-Signature"}
+# Answers beyond the ones every operation of its kind has (see ``_error_statuses``).
+MORE_ERRORS: dict[str, tuple[int, ...]] = {
+    "api.list_fulfillments": (422,),
+    "api.report_event": (409,),
+    "api.create_order": (502,),
+    "api.cancel": (409, 422, 502),
+    "api.create_return": (404,),
+    "payment_webhooks.stripe_events": (404,),
+}
+ERROR_TEXTS = {
+    400: "Bad request: a bad query parameter or header (field errors), a body the webhook "
+         "cannot read, or a NUL byte anywhere",
+    401: "Missing or invalid API key", 403: "The key lacks the scope", 404: "Not found",
+    409: "Conflict (stock, status, the same Idempotency-Key still running)",
+    413: "The body is too large", 422: "Invalid body or query (field errors)",
+    429: "Too many requests (see Retry-After)",
+    502: "The payment provider failed; nothing changed"}
 
 
 def _summary(endpoint: str, view) -> tuple[str, str]:
@@ -84,9 +107,58 @@ def _summary(endpoint: str, view) -> tuple[str, str]:
     return " ".join(first.split()), " ".join(rest.split())
 
 
-def _error(status: str) -> dict:
-    return {"description": ERROR_TEXTS.get(status, "Error"),
-            "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}}
+def _add_model(model, components: dict) -> dict:
+    """Put ``model`` (and the models it uses) into ``components``; its reference."""
+    schema = model.model_json_schema(ref_template=REF)
+    for name, definition in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+        if components.setdefault(name, definition) != definition:
+            raise ValueError(f"Two different schemas are called {name}.")
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error_statuses(endpoint: str, rule, scopes: list, keyed: bool) -> set[int]:
+    """Every error status the operation can answer: 400 for a NUL byte anywhere
+    (``security.refuse_nul_bytes``) and the ones its kind brings."""
+    statuses = {400, *MORE_ERRORS.get(endpoint, ())}
+    if keyed:
+        statuses.add(401)
+    if scopes:
+        statuses.add(403)
+    if endpoint.split(".")[0] in RATE_LIMITED:
+        statuses.add(429)
+    if "<" in rule.rule:
+        statuses.add(404)
+    if endpoint in REQUEST_BODIES:  # bodies beyond MAX_CONTENT_LENGTH; webhooks say 400
+        statuses |= {413} if endpoint in SIGNATURE_HEADERS else {413, 422}
+    if endpoint in IDEMPOTENT:
+        statuses |= {409, 422}
+    return statuses
+
+
+def _parameters(endpoint: str, method: str, rule) -> list[dict]:
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if converter == "int" else "string"}}
+                  for converter, name in PATH_PARAM.findall(rule.rule)]
+    if method == "GET":
+        parameters += QUERIES.get(endpoint, [])
+    if endpoint in IDEMPOTENT or endpoint in EVENT_ID_HEADER:
+        parameters.append({"name": "Idempotency-Key", "in": "header",
+                           "required": endpoint in IDEMPOTENT,
+                           "description": "Unique per request (per event: the event id "
+                                          "when the body has none).",
+                           "schema": {"type": "string", "minLength": 1,
+                                      "maxLength": 255 if endpoint in IDEMPOTENT else 100}})
+    if endpoint in SIGNATURE_HEADERS:
+        parameters.append({"name": SIGNATURE_HEADERS[endpoint], "in": "header",
+                           "required": True,
+                           "description": "t=<unix time>,v1=<HMAC-SHA256 hex of "
+                                          "\"<t>.<body>\"> with the webhook secret.",
+                           "schema": {"type": "string"}})
+    return parameters
 
 
 def _operation(endpoint: str, method: str, rule, view, components: dict) -> dict:
@@ -102,39 +174,22 @@ def _operation(endpoint: str, method: str, rule, view, components: dict) -> dict
             "Scope: " + " or ".join(f"`{scope}`" for scope in scopes) + "."
         operation["x-scopes"] = scopes
     operation["security"] = [{"bearer": []}] if keyed else []
-    parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if converter == "int" else "string"}}
-                  for converter, name in PATH_PARAM.findall(rule.rule)]
-    if method == "GET":
-        parameters += QUERIES.get(endpoint, [])
-    if endpoint in IDEMPOTENT or endpoint in {"api.report_event",
-                                              "api.report_shipment_event"}:
-        parameters.append({"name": "Idempotency-Key", "in": "header",
-                           "required": endpoint in IDEMPOTENT,
-                           "schema": {"type": "string", "maxLength": 100}})
-    if parameters:
+    if parameters := _parameters(endpoint, method, rule):
         operation["parameters"] = parameters
-    responses: dict = {"200" if method == "GET" or endpoint not in IDEMPOTENT else "201": {
-        "description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
     model = REQUEST_BODIES.get(endpoint)
     if model is not None:
-        schema = model.model_json_schema(ref_template=REF)
-        components.update(schema.pop("$defs", {}))
-        components[model.__name__] = schema
         operation["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": REF.format(model=model.__name__)}}}}
-        responses["422"] = _error("422")
-        responses["409"] = _error("409")
-    elif method == "POST" and endpoint.split(".")[0] == "payment_webhooks":
-        operation["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"type": "object"}}}}
-    if endpoint in QUERY_ERROR:
-        responses[QUERY_ERROR[endpoint]] = _error(QUERY_ERROR[endpoint])
-    if keyed:
-        responses["401"], responses["403"] = _error("401"), _error("403")
-    if "<" in rule.rule:
-        responses["404"] = _error("404")
-    responses["default"] = _error("default")
+            "schema": _add_model(model, components)}}}
+    responses: dict = {}
+    if endpoint in RESPONSES:
+        status, answer = RESPONSES[endpoint]
+        responses[str(status)] = _json("OK" if status == 200 else "Created",
+                                       _add_model(answer, components))
+    else:  # a route without its model (tests add some): described, not promised
+        responses["200"] = _json("OK", {})
+    error = _add_model(Error, components)
+    for status in sorted(_error_statuses(endpoint, rule, scopes, keyed)):
+        responses[str(status)] = _json(ERROR_TEXTS[status], error)
     operation["responses"] = responses
     return operation
 
@@ -142,7 +197,7 @@ def _operation(endpoint: str, method: str, rule, view, components: dict) -> dict
 def build_document(app) -> dict:
     """The OpenAPI 3.1 document of every route under /api/v1."""
     paths: dict[str, dict] = {}
-    components: dict[str, dict] = {"Error": ERROR_SCHEMA}
+    components: dict[str, dict] = {}
     rules = sorted((rule for rule in app.url_map.iter_rules()
                     if rule.rule.startswith(API_PREFIX + "/")), key=lambda r: r.rule)
     for rule in rules:

@@ -9,104 +9,45 @@ installation has not enabled (Stripe without its keys) is refused with 422.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import g, jsonify, request, url_for
 
 from portal.api.auth import require_scope
-from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
 from portal.api.schemas import OrderIn, validate_body
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
-from portal.errors import DomainError, NotFound
+from portal.errors import NotFound
 from portal.inventory.models import Product
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.orders.services import NewOrder, place_order
 from portal.orders.status import ReservationStatus
-from portal.payments.providers import get_provider, provider_names
+from portal.payments.providers import get_provider
 from portal.payments.queries import PaymentView, main_payment, order_payments
 from portal.payments.refunds import cancel_with_refund
 from portal.payments.services import start_order_payment
 from portal.returns.models import ReturnOrder
 from portal.shipping.queries import order_shipments_json
 
-API_CHANNELS = ("web", "marketplace")
 
-
-class BadOrderBody(DomainError):
-    code = "invalid"
-    status = 422
-
-
-def _object(body, name: str, errors: dict) -> dict:
-    value = body.get(name, {})
-    if not isinstance(value, dict):
-        errors[name] = "Must be an object."
-        return {}
-    return value
-
-
-def _text(source: dict, name: str, errors: dict, field: str, limit: int = 160) -> str:
-    return optional_text(source.get(name, ""), field, errors, limit)
-
-
-def _fee(body: dict, errors: dict) -> Decimal:
-    """``shipping_fee`` as a decimal string or a number (0 when left out); its range is
-    the order service's to check."""
-    value = body.get("shipping_fee")
-    if value is None:
-        return Decimal("0")
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool) \
-            and len(str(value)) <= 20:
-        try:
-            return Decimal(str(value).strip())
-        except InvalidOperation:
-            pass
-    errors["shipping_fee"] = "A decimal string or number, e.g. \"4.95\"."
-    return Decimal("0")
-
-
-def new_order_from_json(body) -> NewOrder:
-    """The request body as a NewOrder; shape errors (types, lengths) raise 422 at once,
-    the order service checks the meaning."""
-    if not isinstance(body, dict):
-        raise BadOrderBody("The body must be a JSON object.", fields={"body": "JSON object"})
-    errors: dict[str, str] = {}
-    customer = _object(body, "customer", errors)
-    address = _object(body, "shipping_address", errors)
-    delivery = _object(body, "delivery", errors)
-    payment = _object(body, "payment", errors)
-    channel = body.get("channel", "web")
-    if channel not in API_CHANNELS:
-        errors["channel"] = f"One of: {', '.join(API_CHANNELS)}."
-    if payment.get("provider", "sandbox") not in provider_names():
-        errors["payment.provider"] = f"One of: {', '.join(provider_names())}."
-    lines = body.get("lines")
-    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
-        errors["lines"] = "A list of {sku, quantity, unit_price?} objects."
-        lines = []
-    order = NewOrder(
-        channel=channel if isinstance(channel, str) else "",
-        customer_name=_text(customer, "name", errors, "customer.name", 120),
-        customer_email=_text(customer, "email", errors, "customer.email"),
-        customer_phone=_text(customer, "phone", errors, "customer.phone", 40),
-        customer_group=_text(customer, "group", errors, "customer.group", 30),
-        ship_name=_text(address, "name", errors, "shipping_address.name", 120),
-        ship_street=_text(address, "street", errors, "shipping_address.street"),
-        ship_postcode=_text(address, "postcode", errors, "shipping_address.postcode", 16),
-        ship_city=_text(address, "city", errors, "shipping_address.city", 80),
-        ship_country=(_text(address, "country", errors, "shipping_address.country", 2)
-                      or "DE").upper(),
-        delivery_method=_text(delivery, "method", errors, "delivery.method", 20) or "home",
-        pickup_location=_text(delivery, "pickup_location", errors,
-                              "delivery.pickup_location", 16),
-        locker_id=_text(delivery, "locker_id", errors, "delivery.locker_id", 40),
-        lines=lines, shipping_fee=_fee(body, errors))
-    if errors:
-        raise BadOrderBody("The order is not valid.", fields=errors)
-    return order
+def new_order_from_body(order: OrderIn, body: dict) -> NewOrder:
+    """The validated body as a NewOrder (the model checked types and lengths); the order
+    service checks the meaning, each line included."""
+    customer, address, delivery = order.customer, order.shipping_address, order.delivery
+    fee = body.get("shipping_fee")  # as sent: a float would lose digits as the model's
+    return NewOrder(
+        channel=order.channel,
+        customer_name=customer.name or "", customer_email=customer.email or "",
+        customer_phone=customer.phone or "", customer_group=customer.group or "",
+        ship_name=address.name or "", ship_street=address.street or "",
+        ship_postcode=address.postcode or "", ship_city=address.city or "",
+        ship_country=(address.country or "DE").upper(),
+        delivery_method=delivery.method or "home",
+        pickup_location=delivery.pickup_location or "", locker_id=delivery.locker_id or "",
+        lines=body["lines"],  # the service checks each line's sku, quantity and price
+        shipping_fee=Decimal("0") if fee is None else Decimal(str(fee).strip()))
 
 
 def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
@@ -187,9 +128,9 @@ def create_order():
     """Place an order, reserve its stock and start its payment; 409 out_of_stock
     reserves nothing. The order is confirmed when the provider reports the payment."""
     body = request.get_json(silent=True)
-    validate_body(OrderIn, body, "The order is not valid.")
-    new_order = new_order_from_json(body)
-    provider = (body.get("payment") or {}).get("provider", "sandbox")
+    order_in = validate_body(OrderIn, body, "The order is not valid.")
+    new_order = new_order_from_body(order_in, body)
+    provider = order_in.payment.provider
     get_provider(provider)  # 422 before anything is placed when it is not enabled here
     order = place_order(new_order, g.api_key)
     payment = start_order_payment(order, provider, g.api_key)  # cancels the order on failure

@@ -17,12 +17,11 @@ from flask import g, jsonify, request
 from peewee import JOIN
 
 from portal.api.auth import ApiScopeError, require_scope
-from portal.api.fields import optional_text
 from portal.api.idempotency import idempotent
 from portal.api.schemas import ReturnIn, validate_body
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
-from portal.errors import DomainError, NotFound
+from portal.errors import NotFound
 from portal.inventory.models import Product
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine
@@ -31,72 +30,19 @@ from portal.returns.drop_off import DROP_OFF_HELP, return_stores
 from portal.returns.models import ReturnEvent, ReturnLine, ReturnOrder
 from portal.returns.notify import label_url
 from portal.returns.refund_keys import of_return
-from portal.returns.services import MAX_LINES, ReturnInvalid, ReturnRequest, register_return
+from portal.returns.services import ReturnInvalid, ReturnRequest, register_return
 from portal.returns.status import DropOff
 from portal.shipping.models import Shipment
 
-TEXT_LIMIT = 200
 
-
-class BadReturnBody(DomainError):
-    code = "invalid"
-    status = 422
-
-
-def _text(value, field: str, errors: dict) -> str:
-    return optional_text(value, field, errors, TEXT_LIMIT)
-
-
-def _count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _line(raw, name: str, errors: dict) -> dict:
-    if not isinstance(raw, dict):
-        errors[name] = "An object {sku or line_no, quantity, reason?}."
-        return {}
-    line: dict = {"quantity": raw.get("quantity"),
-                  "reason": _text(raw.get("reason"), f"{name}.reason", errors)}
-    if raw.get("line_no") is not None:
-        if not _count(raw["line_no"]):
-            errors[f"{name}.line_no"] = "A line number of the order (1, 2, ...)."
-        line["line_no"] = raw["line_no"]
-    elif isinstance(raw.get("sku"), str) and 0 < len(raw["sku"].strip()) <= 64:
-        line["sku"] = raw["sku"].strip()
-    else:
-        errors[name] = "Name the order line by sku or line_no."
-    if not _count(line["quantity"]) or line["quantity"] > 10_000:
-        errors[f"{name}.quantity"] = "A whole number of at least 1."
-    return line
-
-
-def return_request_from_json(body) -> ReturnRequest:
-    """The body as a ReturnRequest; shape errors raise 422 with every bad field."""
-    if not isinstance(body, dict):
-        raise BadReturnBody("The body must be a JSON object.", fields={"body": "JSON object"})
-    errors: dict[str, str] = {}
-    number = body.get("order_number")
-    if not isinstance(number, str) or not 0 < len(number.strip()) <= 20:
-        errors["order_number"] = "The order's number, e.g. OMS-2026-000123."
-    lines = body.get("lines")
-    if not isinstance(lines, list) or not 0 < len(lines) <= MAX_LINES:
-        errors["lines"] = f"A list of 1 to {MAX_LINES} {{sku or line_no, quantity}} objects."
-        lines = []
-    drop_off = body.get("drop_off")
-    if not isinstance(drop_off, str) or drop_off not in set(DropOff):
-        errors["drop_off"] = f"One of: {', '.join(DropOff)}."
-    store = body.get("store")
-    if drop_off == DropOff.STORE and (not isinstance(store, str) or not 0 < len(store) <= 16):
-        errors["store"] = "The code of a store that takes returns (see drop_off_options)."
-    wanted = ReturnRequest(
-        order_number=number.strip() if isinstance(number, str) else "",
-        lines=[_line(raw, f"lines.{i}", errors) for i, raw in enumerate(lines)],
-        reason=_text(body.get("reason"), "reason", errors),
-        drop_off=drop_off if isinstance(drop_off, str) else "",
-        location=store if drop_off == DropOff.STORE and isinstance(store, str) else "")
-    if errors:
-        raise BadReturnBody("The return is not valid.", fields=errors)
-    return wanted
+def return_request_from_body(wanted: ReturnIn) -> ReturnRequest:
+    """The validated body as a ReturnRequest (``register_return`` checks its meaning)."""
+    lines = [{"quantity": line.quantity, "reason": line.reason or "",
+              **({"line_no": line.line_no} if line.line_no is not None
+                 else {"sku": (line.sku or "").strip()})} for line in wanted.lines]
+    return ReturnRequest(order_number=wanted.order_number, lines=lines,
+                         reason=wanted.reason or "", drop_off=wanted.drop_off,
+                         location=(wanted.store or "") if wanted.drop_off == DropOff.STORE else "")
 
 
 def find_return(number: str) -> ReturnOrder:
@@ -190,9 +136,8 @@ def require_any_scope(*scopes: str):
 @idempotent
 def create_return():
     """Register a return: 201 with the RMA, its label link and the drop-off options."""
-    body = request.get_json(silent=True)
-    validate_body(ReturnIn, body, "The return is not valid.")
-    wanted = return_request_from_json(body)
+    asked = validate_body(ReturnIn, request.get_json(silent=True), "The return is not valid.")
+    wanted = return_request_from_body(asked)
     try:
         rma = register_return(wanted, g.api_key, via="api")
     except ReturnInvalid as error:

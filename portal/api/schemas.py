@@ -29,6 +29,7 @@ from pydantic import (
 
 from portal.db import utcnow
 from portal.errors import DomainError
+from portal.fulfilment.status import EventType
 from portal.returns.services import MAX_LINES as MAX_RETURN_LINES
 
 
@@ -90,13 +91,21 @@ class Address(Body):
 
 
 class Delivery(Body):
-    method: Text(20, "home (default), click_collect or locker.")
+    method: Text(20, "home (default), click_collect or locker.",
+                  json_schema_extra={"enum": ["home", "click_collect", "locker", None]})
     pickup_location: Text(16, "Store code for click_collect.")
     locker_id: Text(40, "Locker code (GET /lockers) for locker.")
 
 
+def _provider_enum(schema: dict) -> None:
+    from portal.payments.providers import provider_names
+
+    schema["enum"] = list(provider_names())
+
+
 class Payment(Body):
-    provider: StrictStr = Field("sandbox", description="A payment provider enabled here.")
+    provider: StrictStr = Field("sandbox", description="A payment provider enabled here.",
+                                json_schema_extra=_provider_enum)
 
     @field_validator("provider")
     @classmethod
@@ -112,7 +121,8 @@ class OrderLineIn(Body):
     model_config = ConfigDict(extra="allow")  # the order service checks each line
 
     sku: StrictStr | None = Field(None, description="An active SKU.")
-    quantity: StrictInt | None = Field(None, description="1 or more.")
+    quantity: StrictInt | None = Field(None, description="1 to 999.",
+                                       json_schema_extra={"minimum": 1, "maximum": 999})
     unit_price: StrictStr | float | None = Field(
         None, description="The price the shop showed; 422 when it changed.")
 
@@ -125,7 +135,8 @@ class OrderIn(Body):
     shipping_address: Address = Field(default_factory=Address)
     delivery: Delivery = Field(default_factory=Delivery)
     payment: Payment = Field(default_factory=Payment)
-    lines: list[OrderLineIn] = Field(description="1 to 100 lines {sku, quantity, unit_price?}.")
+    lines: list[OrderLineIn] = Field(description="1 to 100 lines {sku, quantity, unit_price?}.",
+                                     json_schema_extra={"minItems": 1, "maxItems": 100})
     shipping_fee: StrictStr | float | None = Field(
         None, description='A decimal string or number, e.g. "4.95" (0 when absent).')
 
@@ -181,6 +192,13 @@ class ReturnIn(Body):
     store: StrictStr | None = Field(None, min_length=1, max_length=16, validate_default=True,
                                     description="Store code, required for drop_off=store.")
 
+    @field_validator("order_number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("The order's number, e.g. OMS-2026-000123.")
+        return value.strip()
+
     @field_validator("store")
     @classmethod
     def _store(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -207,11 +225,17 @@ class FulfillmentEventIn(Body):
     shape by the fulfilment service with the event type."""
 
     event_id: EventId
-    type: StrictStr = Field(description="accepted, picked, packed, shipped, rejected, ...")
-    parcels: Any = Field(None, json_schema_extra={"type": "array", "items": {
-        "type": "object", "properties": {name: {"type": "string"} for name in (
-            "reference", "sscc", "tracking_number")} | {name: {"type": "number"} for name in (
-                "weight_kg", "length_cm", "width_cm", "height_cm")}}})
+    type: StrictStr = Field(description="accepted, picked, packed, shipped, rejected, ...",
+                            json_schema_extra={"enum": [str(kind) for kind in EventType]})
+    parcels: Any = Field(None, json_schema_extra={
+        "type": "array", "maxItems": 50, "items": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "reference": {"type": "string", "maxLength": 60},
+                "tracking_number": {"type": "string", "maxLength": 60},
+                "sscc": {"type": "string", "pattern": r"^\d{18}$"},
+                "weight_kg": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
+            } | {name: {"type": "integer", "minimum": 0, "maximum": 300}
+                 for name in ("length_cm", "width_cm", "height_cm")}}})
     tracking_number: Any = Field(None, json_schema_extra={"type": "string", "maxLength": 60})
     reason: Any = Field(None, json_schema_extra={"type": "string", "maxLength": 160})
 
@@ -234,7 +258,8 @@ class ShipmentEventIn(Body):
     event_id: EventId
     status: Literal["handed_over", "in_transit", "delivered"]
     at: StrictStr | None = Field(None, description=(
-        "ISO-8601 time (UTC without an offset), at most an hour ahead."))
+        "ISO-8601 time (UTC without an offset), at most an hour ahead."),
+        json_schema_extra={"format": "date-time"})
     place: Text(120)
     note: Text(200)
 
@@ -246,14 +271,20 @@ class ShipmentEventIn(Body):
         if value is None:
             return None
         try:
-            at = datetime.fromisoformat(value.strip())
-        except ValueError:
+            at = utc_time(value)
+        except (ValueError, OverflowError):  # 0001-01-01T00:00+14:00 has no UTC time
             raise ValueError("An ISO-8601 time, e.g. 2026-03-02T14:05:00+01:00.") from None
-        if at.tzinfo is not None:
-            at = at.astimezone(UTC).replace(tzinfo=None)
         if at > utcnow() + MAX_AHEAD:
             raise ValueError("The event cannot lie in the future.")
         return value
+
+
+def utc_time(value: str) -> datetime:
+    """An ISO-8601 time as naive UTC, as stored (without an offset it is UTC already)."""
+    at = datetime.fromisoformat(value.strip())
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
 
 
 def with_event_id(body: Any, header: str | None) -> Any:
@@ -263,10 +294,42 @@ def with_event_id(body: Any, header: str | None) -> Any:
     return body
 
 
+# --- POST /payments/webhook/{provider} ------------------------------------------------
+# The webhooks check the signature over the raw body and read the event themselves
+# (portal/payments/webhooks.py); these models only describe what they read.
+
+class SandboxEventData(BaseModel):
+    payment: StrictStr = Field(description="The payment's token.")
+    reference: StrictStr | None = Field(None, description="The provider's reference.")
+
+
+class SandboxEventIn(BaseModel):
+    """An event of the built-in sandbox provider, signed with Sandbox-Signature."""
+
+    id: StrictStr
+    type: StrictStr = Field(description="payment.succeeded, payment.failed, "
+                                        "payment.requires_action, refund.succeeded, ...")
+    data: SandboxEventData
+
+
+class StripeEventData(BaseModel):
+    object: dict[str, Any] = Field(description="The PaymentIntent or Refund.")
+
+
+class StripeEventIn(BaseModel):
+    """A Stripe event, signed with Stripe-Signature."""
+
+    id: StrictStr
+    type: StrictStr = Field(description="payment_intent.succeeded, refund.updated, ...")
+    data: StripeEventData
+
+
 # endpoint → the model of its request body (the OpenAPI document reads this)
-REQUEST_BODIES: dict[str, type[Body]] = {
+REQUEST_BODIES: dict[str, type[BaseModel]] = {
     "api.create_order": OrderIn,
     "api.create_return": ReturnIn,
     "api.report_event": FulfillmentEventIn,
     "api.report_shipment_event": ShipmentEventIn,
+    "payment_webhooks.sandbox": SandboxEventIn,
+    "payment_webhooks.stripe_events": StripeEventIn,
 }

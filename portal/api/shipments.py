@@ -12,17 +12,15 @@ nothing; an unknown tracking number 404.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from flask import g, jsonify, request
 
 from portal.api.auth import require_scope
-from portal.api.fields import optional_text
-from portal.api.fulfillments import BadRequest, event_id_of
-from portal.api.schemas import ShipmentEventIn, validate_body, with_event_id
+from portal.api.fulfillments import BadRequest
+from portal.api.schemas import ShipmentEventIn, utc_time, validate_body, with_event_id
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
-from portal.db import utcnow
 from portal.errors import NotFound
 from portal.shipping.models import Shipment, ShipmentEvent
 from portal.shipping.queries import (
@@ -32,34 +30,7 @@ from portal.shipping.queries import (
     shipment_json,
     with_parcels,
 )
-from portal.shipping.tracking import REPORTABLE, report
-
-STATUSES = tuple(status.value for status in REPORTABLE)
-MAX_AHEAD = timedelta(hours=1)  # carriers' clocks drift; a later time is a mistake
-MAX_PLACE, MAX_NOTE = 120, 200
-
-
-def _text(body: dict, name: str, limit: int, errors: dict) -> str:
-    return optional_text(body.get(name), name, errors, limit, strip=True)
-
-
-def _time(value, errors: dict) -> datetime | None:
-    """``at`` as naive UTC (as stored); None when absent or bad (then in ``errors``)."""
-    if value is None:
-        return None
-    try:
-        at = datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        at = None
-    if at is None:
-        errors["at"] = "An ISO-8601 time, e.g. 2026-03-02T14:05:00+01:00."
-        return None
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    if at > utcnow() + MAX_AHEAD:
-        errors["at"] = "The event cannot lie in the future."
-        return None
-    return at
+from portal.shipping.tracking import report
 
 
 def _same(event: ShipmentEvent, shipment: Shipment, status: str, place: str, note: str,
@@ -74,19 +45,12 @@ def _same(event: ShipmentEvent, shipment: Shipment, status: str, place: str, not
 @require_scope(ApiScope.SHIPMENTS_WRITE)
 def report_shipment_event(tracking_number: str):
     """Record one carrier event (see the module docstring)."""
-    body = request.get_json(silent=True)
-    validate_body(ShipmentEventIn, with_event_id(body, request.headers.get("Idempotency-Key")),
-                  "The event is not valid.")
-    errors: dict[str, str] = {}
-    event_id = event_id_of(body, errors)
-    status = body.get("status")
-    if status not in STATUSES:
-        errors["status"] = f"One of: {', '.join(STATUSES)}."
-    at = _time(body.get("at"), errors)
-    place = _text(body, "place", MAX_PLACE, errors)
-    note = _text(body, "note", MAX_NOTE, errors)
-    if errors:
-        raise BadRequest("The event is not valid.", fields=errors)
+    event_in = validate_body(ShipmentEventIn, with_event_id(
+        request.get_json(silent=True), request.headers.get("Idempotency-Key")),
+        "The event is not valid.")
+    status, event_id = event_in.status, event_in.event_id
+    at = utc_time(event_in.at) if event_in.at is not None else None
+    place, note = (event_in.place or "").strip(), (event_in.note or "").strip()
     shipment = find_shipment(tracking_number)
     if shipment is None:
         raise NotFound(f"No shipment with tracking number {tracking_number[:40]}.")

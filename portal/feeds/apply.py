@@ -27,6 +27,7 @@ stock: set-based, in the caller's transaction, without copying the levels first.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from portal.db import is_sqlite, utcnow
 from portal.feeds import staging
@@ -53,6 +54,7 @@ class Applied:
     changed: int = 0   # levels changed (one ledger row each)
     created: int = 0   # of those, new stock rows
     incoming: int = 0  # incoming deliveries added, changed or cancelled
+    at: datetime | None = None  # the time of every ledger row written
 
 
 def apply_rows(location_id: int, reason: str, reference: str, with_incoming: bool,
@@ -70,6 +72,7 @@ def apply_rows(location_id: int, reason: str, reference: str, with_incoming: boo
               reason[:200], reference[:80])
     write = _write_sqlite if is_sqlite() else _write_postgresql
     applied = write(location_id, stamp, ledger, new_levels)
+    applied.at = now
     if with_incoming:
         applied.incoming = _sync_incoming(location_id, reference, now)
     return applied

@@ -40,7 +40,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import compress
+from itertools import compress, repeat
 from operator import ne
 from pathlib import Path
 
@@ -58,6 +58,7 @@ MAX_UNKNOWN = 5_000  # more unknown SKUs than this: the baseline does not keep t
 CHUNK = 500           # SKUs per IN (...) query
 CHUNK_BYTES = 1 << 22  # lines read and compared at a time
 MAX_BASELINE_MB = 64  # the baseline is held in memory (about 9x its size)
+_SEEN = b""  # a SKU read from the new file (no line of the baseline is empty)
 
 
 class _Unsafe(Exception):
@@ -127,7 +128,7 @@ def _unusable(feed, base: dict, spec: ParseSpec) -> str:
         return "JSON or incoming columns"
     if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
         return f"encoding {spec.encoding}"
-    if not base.get("checksum") or base.get("fingerprint") != fingerprint(feed):
+    if not base.get("applied_at") or base.get("fingerprint") != fingerprint(feed):
         return "no baseline for these settings"
     path = _path(feed.id, base["checksum"])
     if not path.is_file():
@@ -194,13 +195,24 @@ def _read_baseline(old_file, spec: ParseSpec, codec: str) -> tuple[bytes, dict]:
 
 def _dirty(feed, base: dict) -> set[str]:
     """SKUs whose level may differ from the baseline: moved by anything but this feed
-    since its import started (less MARGIN), or unknown then and products now."""
+    since its import started (less MARGIN), or unknown then and products now. The
+    import's own ledger rows all carry its one time (``applied_at``), so the ranges
+    before and after it are read by index alone; rows at that very time are read only
+    when there are more of them than the import wrote."""
     since = StockMovement.at.db_value(datetime.fromisoformat(base["started_at"]) - MARGIN)
-    moved = execute(
-        "SELECT DISTINCT p.sku FROM stock_movement m JOIN product p ON p.id = m.product_id "
-        "WHERE m.location_id = ? AND m.at >= ? AND (m.kind <> 'feed_sync' OR m.reference <> ?)",
-        (feed.location_id, since, f"FEED-{feed.id}"))
-    dirty = {sku for (sku,) in moved}
+    own = StockMovement.at.db_value(datetime.fromisoformat(base["applied_at"]))
+    where = "FROM stock_movement m JOIN product p ON p.id = m.product_id WHERE m.location_id = ?"
+    location = feed.location_id
+    dirty = {sku for (sku,) in execute(
+        f"SELECT DISTINCT p.sku {where} AND ((m.at >= ? AND m.at < ?) OR m.at > ?)",  # noqa: S608
+        (location, since, own, own))}
+    (at_own,) = execute("SELECT COUNT(*) FROM stock_movement WHERE location_id = ? AND at = ?",
+                        (location, own)).fetchone()
+    if at_own != base.get("applied_rows"):
+        dirty.update(sku for (sku,) in execute(
+            f"SELECT DISTINCT p.sku {where} AND m.at = ? "  # noqa: S608
+            f"AND (m.kind <> 'feed_sync' OR m.reference <> ?)",
+            (location, own, f"FEED-{feed.id}")))
     unknown = list(base.get("unknown", ()))
     for start in range(0, len(unknown), CHUNK):
         chunk = unknown[start:start + CHUNK]
@@ -213,38 +225,42 @@ def _dirty(feed, base: dict) -> set[str]:
 def _compare(handle, header: bytes, old: dict, dirty: set[str], spec: ParseSpec,
              codec: str, unknown: set[str]) -> Delta:
     """One pass over the new file, a chunk of lines at a time, with the per-line work
-    done by C loops (map, compress) over the chunk's keys: see the module docstring."""
+    done by C loops (map, compress) over the chunk's keys: see the module docstring.
+    A SKU read is marked in ``old`` by the value ``_SEEN`` (which also lets the baseline's
+    line go), so a SKU twice and the SKUs left out are found without a second set."""
     if handle.readline().rstrip(b"\r\n") != header.rstrip(b"\r\n"):
         raise _Unsafe("the header changed")
     at, delimiter = _sku_column(header, spec, codec), spec.delimiter.encode(codec)
     dirty_keys = {sku.encode(codec) for sku in dirty}
     unknown_keys = {sku.encode(codec) for sku in unknown}
     delta = Delta(lines=[(1, header)])
-    seen: set[bytes] = set()
-    first, keyed = 2, 0
+    first = 2
     for lines in _chunks(handle):
         keys = _keys(lines, delimiter, at, codec)
-        differ = set(compress(range(len(lines)), map(ne, map(old.get, keys), lines)))
+        held = list(map(old.get, keys))
+        blank = keys.count(b"")
+        if held.count(_SEEN) or len(set(keys)) + max(blank - 1, 0) != len(keys):
+            raise _Unsafe("a SKU twice")
+        differ = set(compress(range(len(lines)), map(ne, held, lines)))
         if dirty_keys:
             differ.update(compress(range(len(lines)), map(dirty_keys.__contains__, keys)))
         delta.lines += [(first + i, lines[i]) for i in sorted(differ)]
         if unknown_keys:
             delta.unknown += [(first + i, keys[i].decode(codec)) for i in compress(
                 range(len(lines)), map(unknown_keys.__contains__, keys)) if i not in differ]
-        blank = keys.count(b"")
-        keyed += len(keys) - blank
+        old.update(zip(keys, repeat(_SEEN)))
+        old.pop(b"", None)
+        delta.rows += len(keys) - blank
         delta.unchanged += len(keys) - len(differ)
-        seen.update(keys)
         first += len(lines)
-    seen.discard(b"")
-    if len(seen) != keyed:
-        raise _Unsafe("a SKU twice")
-    delta.rows = keyed
-    delta.left_out = sorted(key.decode(codec) for key in (old.keys() | dirty_keys) - seen)
+    left_out = [key for key, line in old.items() if line]
+    left_out += [key for key in dirty_keys if old.get(key) is None]
+    delta.left_out = sorted(key.decode(codec) for key in left_out)
     return delta
 
 
-def store(feed, handle, checksum: str, started_at: datetime, unknown: list[str]) -> dict:
+def store(feed, handle, checksum: str, started_at: datetime, unknown: list[str],
+          applied_at: datetime, applied_rows: int) -> dict:
     """Write the applied file as the feed's next baseline (before the import commits, so
     the feed never names a file that is not there); returns the feed's new ``baseline``
     value, empty when the file cannot serve as one."""
@@ -264,7 +280,8 @@ def store(feed, handle, checksum: str, started_at: datetime, unknown: list[str])
         log.warning("feed %s: baseline not kept (%s)", feed.id, error)
         return {}
     return {"checksum": checksum, "fingerprint": fingerprint(feed),
-            "started_at": started_at.isoformat(), "unknown": sorted(unknown)}
+            "started_at": started_at.isoformat(), "applied_at": applied_at.isoformat(),
+            "applied_rows": applied_rows, "unknown": sorted(unknown)}
 
 
 def prune(feed_id: int, checksum: str = "") -> None:

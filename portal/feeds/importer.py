@@ -241,7 +241,8 @@ def _apply(feed, file, ctx: JobContext, result: ImportResult, problems, phases: 
                 result.status, result.changed = "ok", applied.changed
                 result.created, result.incoming = applied.created, applied.incoming
                 phases.lap("write")
-                baseline = delta.store(feed, file.handle, file.checksum, started_at, unknown)
+                baseline = delta.store(feed, file.handle, file.checksum, started_at, unknown,
+                                       applied.at, applied.changed)
                 _save(feed, result, file.data_at, baseline)
             phases.lap("commit")
             delta.prune(feed.id, baseline.get("checksum", ""))

@@ -46,7 +46,7 @@ def sandbox():
         event_id, kind = str(event["id"]), str(event["type"])
         data = event.get("data") or {}
         token, reference = str(data["payment"]), str(data.get("reference", ""))
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, RecursionError) as error:  # nested too deep
         raise WebhookRejected("The event is not a sandbox payment event.") from error
     fresh = apply_provider_event("sandbox", event_id, kind, token, event, reference)
     return jsonify({"received": True, "duplicate": not fresh})
@@ -62,7 +62,7 @@ def stripe_events():
         event = parse_webhook(body, request.headers.get("Stripe-Signature", ""))
     except SignatureError as error:
         raise WebhookRejected(str(error)) from error
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, RecursionError) as error:  # nested too deep
         raise WebhookRejected("The body is not a Stripe event.") from error
     fresh = apply_provider_event("stripe", event.event_id, event.kind, event.payment_token,
                                  event.payload, event.reference)

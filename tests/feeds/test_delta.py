@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -251,3 +251,29 @@ def test_line_ends_and_non_ascii_skus_compare_as_the_parser_reads_them(supplier,
     result = import_feed(feed)
     assert (result.status, result.compared_with) == ("ok", "baseline"), result.problems
     assert result.changed == 1 and levels_at(location) == {"GRÖSSE-1": 4, "A-1": 6}
+
+
+def test_a_movement_at_the_very_time_of_the_last_import_still_counts(supplier, drop_dir,
+                                                                     users):
+    """The import's own ledger rows share one time; another row at that time (a clerk's
+    adjustment in the same microsecond) must not hide among them."""
+    location = supplier.location
+    opening_stock(location, {})
+    feed = make_feed(supplier)
+    publish(drop_dir, [("A-1", 5), ("A-2", 7)], "day1.csv")
+    import_feed(feed)
+    applied_at = datetime.fromisoformat(SupplierFeed.get_by_id(feed.id).baseline_info[
+        "applied_at"])
+    _started_hours_ago(feed, 3)
+    stock.adjust_stock(Product.get(Product.sku == "A-1"), location, -1, "damage",
+                       user=users["manager"])
+    StockMovement.update(at=applied_at).where(StockMovement.kind == "adjustment").execute()
+    age_other_rows = StockMovement.update(at=utcnow() - timedelta(hours=5)).where(
+        StockMovement.at != applied_at)
+    age_other_rows.execute()
+
+    publish(drop_dir, [("A-1", 5), ("A-2", 8)], "day2.csv")
+    result = import_feed(feed)
+
+    assert (result.compared_with, result.changed) == ("baseline", 2)
+    assert levels_at(location) == {"A-1": 5, "A-2": 8} and check_levels() == []
