@@ -9,18 +9,27 @@ from babel import Locale
 from babel.numbers import get_group_symbol
 from flask import Flask, request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.db import local_today
 from portal.forms import LANGUAGE_NAMES
-from portal.inventory.labels import CHANNEL_LABELS, MOVEMENT_LABELS
+from portal.inventory.labels import CHANNEL_LABELS, MOVEMENT_LABELS, movement_reason
 from portal.inventory.permissions import can_change_stock, can_receive_at
 from portal.locations.forms import KIND_LABELS
 from portal.navigation import nav_for
-from portal.orders.labels import DELIVERY_LABELS, EVENT_LABELS, STATUS_LABELS
+from portal.orders.labels import (
+    DELIVERY_LABELS,
+    EVENT_LABELS,
+    STATUS_LABELS,
+    order_note,
+    order_text,
+)
+from portal.payments.labels import provider_labels
 from portal.urls import safe_next
+from portal.wording import reword
 
 
 @lru_cache(maxsize=16)
@@ -38,6 +47,18 @@ def _medium_datetime_pattern(locale: str) -> str:
         "{0}", data.time_formats["short"].pattern)
 
 
+def actor_name(actor: str | None) -> str:
+    """Who acted, as ``audit.actor_label`` stored it, for people: "system" and payment
+    providers ("sandbox", "stripe") by their names on screen; people and API keys as
+    stored."""
+    if not actor:
+        return ""
+    if actor == "system":
+        return _("System")
+    label = provider_labels().get(actor)
+    return actor if label is None else str(label)
+
+
 def init_templating(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
@@ -53,6 +74,12 @@ def init_templating(app: Flask) -> None:
         return "" if value is None else format_currency(value, currency)
 
     app.add_template_global(can_change_stock, "can_change_stock")
+    # Texts the portal stored (notes, reasons, messages) in the reader's language.
+    app.add_template_filter(reword, "worded")
+    app.add_template_global(movement_reason, "movement_reason")
+    app.add_template_global(actor_name, "actor_name")
+    app.add_template_global(order_note, "order_note")
+    app.add_template_global(order_text, "order_text")
     app.add_template_global(can_receive_at, "can_receive_at")
 
     @app.template_filter("number")

@@ -52,8 +52,8 @@ def test_stock_changes_by_people_show_who_what_and_when(as_role, changes):
     assert "berlin@test.example" in oldest and "Receipt" in oldest and "DN-4711" in oldest
     clerk = [row for row in found if "berlin@test.example" in row]
     assert [kind in " ".join(clerk) for kind in ("Adjustment", "Safety stock")] == [True, True]
-    assert any("count: shelf A" in row and "-2" in row for row in clerk)
-    assert any("damage" in row and "-1" in row for row in clerk)
+    assert any("Stock count: shelf A" in row and "-2" in row for row in clerk)
+    assert any("Damaged" in row and "-1" in row for row in clerk)  # the reason's label
     assert not any("OMS-2026-000001" in row for row in found)  # orders' movements stay out
     assert "Reserved" not in page and "Shipped / sold" not in page
 

@@ -14,10 +14,11 @@ from portal.inventory.models import Product
 from portal.returns.models import ReturnLine, ReturnOrder
 from tests.conftest import csrf_token
 from tests.returns.conftest import returns_wh, shelf  # noqa: F401 - fixtures
-from tests.returns.screens import at_counter, by_post, signed_in
+from tests.returns.screens import announced_for, at_counter, by_post, signed_in
 
 LIMIT = 64 * 1024  # the test's MAX_CONTENT_LENGTH, so the bodies stay small
-UPLOAD_FORMS = {"imports.upload", "returns.counter", "returns.add_photos", "returns.receive"}
+UPLOAD_FORMS = {"imports.upload", "returns.counter", "returns.add_photos", "returns.receive",
+                "returns.counter_receive"}
 
 
 def test_every_upload_form_is_listed_here():
@@ -41,6 +42,8 @@ def upload_targets(app, shelf, stores, users, returns_wh):  # noqa: F811
     order, by_mail = by_post(users)
     _counter_order, received = at_counter(users, stores["BER"], users["employee"])
     line = ReturnLine.get(ReturnLine.return_order == received.id)
+    _announced_order, announced = announced_for(users, stores["HAM"])
+    announced_line = ReturnLine.get(ReturnLine.return_order == announced.id)
     return {
         "imports.upload": (users["manager"], "/data/", "/data/upload",
                            {"kind": "stock"}, "file"),
@@ -49,6 +52,10 @@ def upload_targets(app, shelf, stores, users, returns_wh):  # noqa: F811
                              "condition-1": "new"}, "photos-1"),
         "returns.receive": (users["logistics"], f"/returns/{by_mail.number}",
                             f"/returns/{by_mail.number}/receive", {}, "photos-1"),
+        "returns.counter_receive": (
+            users["employee"], f"/returns/counter/receive/{announced.number}",
+            f"/returns/counter/receive/{announced.number}",
+            {f"condition-{announced_line.id}": "new"}, f"photos-{announced_line.id}"),
         "returns.add_photos": (users["employee"], f"/returns/{received.number}",
                                f"/returns/{received.number}/lines/{line.id}/photos", {},
                                "photos"),

@@ -19,6 +19,7 @@ from portal.api.schemas import OrderIn, validate_body
 from portal.api.views import bp
 from portal.auth.roles import ApiScope
 from portal.errors import NotFound
+from portal.i18n import customer_language
 from portal.inventory.models import Product
 from portal.locations.models import Location
 from portal.orders.models import Order, OrderLine, Reservation
@@ -47,7 +48,8 @@ def new_order_from_body(order: OrderIn, body: dict) -> NewOrder:
         delivery_method=delivery.method or "home",
         pickup_location=delivery.pickup_location or "", locker_id=delivery.locker_id or "",
         lines=body["lines"],  # the service checks each line's sku, quantity and price
-        shipping_fee=Decimal("0") if fee is None else Decimal(str(fee).strip()))
+        shipping_fee=Decimal("0") if fee is None else Decimal(str(fee).strip()),
+        language=order.language or "")
 
 
 def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
@@ -82,6 +84,7 @@ def order_json(order: Order, payments: list[PaymentView] | None = None) -> dict:
                          for code, skus in sorted(by_location.items())],
         "shipping_fee": f"{Decimal(order.shipping_fee or 0):.2f}",
         "total": str(order.total), "currency": order.currency,
+        "language": customer_language(order.language),
         "reserved_until": order.reserved_until.isoformat() + "Z"
         if order.reserved_until else None,
         "payment": _payment_json(order_payments(order) if payments is None else payments),

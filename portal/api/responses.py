@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from portal.fulfilment.status import EventType, FulfillmentStatus
+from portal.i18n import languages
 from portal.inventory.status import Channel
 from portal.locations.status import LocationKind
 from portal.orders.status import DeliveryMethod, OrderStatus
@@ -235,6 +236,10 @@ class OrderReturn(Answer):
     refund_total: Money
 
 
+def _language_enum(schema: dict) -> None:
+    schema["enum"] = list(languages())
+
+
 class OrderOut(Answer):
     number: str
     status: OrderStatus
@@ -247,6 +252,8 @@ class OrderOut(Answer):
     shipping_fee: Money
     total: Money
     currency: str
+    language: str = Field(description="The customer's language, which their e-mails speak.",
+                          json_schema_extra=_language_enum)
     reserved_until: datetime | None
     payment: PaymentOut
     shipments: list[ShipmentOut]

@@ -30,6 +30,7 @@ from pydantic import (
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.fulfilment.status import EventType
+from portal.i18n import languages
 from portal.returns.services import MAX_LINES as MAX_RETURN_LINES
 
 
@@ -117,6 +118,10 @@ class Payment(Body):
         return value
 
 
+def _language_enum(schema: dict) -> None:
+    schema["enum"] = [*languages(), None]
+
+
 class OrderLineIn(Body):
     model_config = ConfigDict(extra="allow")  # the order service checks each line
 
@@ -139,6 +144,17 @@ class OrderIn(Body):
                                      json_schema_extra={"minItems": 1, "maxItems": 100})
     shipping_fee: StrictStr | float | None = Field(
         None, description='A decimal string or number, e.g. "4.95" (0 when absent).')
+    language: StrictStr | None = Field(
+        None, description="The customer's language, which their e-mails speak: de or en; "
+                          "the portal's default when absent.",
+        json_schema_extra=_language_enum)
+
+    @field_validator("language")
+    @classmethod
+    def _spoken(cls, value: str | None) -> str | None:
+        if value is not None and value not in languages():
+            raise ValueError(f"One of: {', '.join(languages())}.")
+        return value
 
     @field_validator("lines", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import FlaskForm, choices
 from portal.inventory.buffers import MAX_BUFFER
-from portal.inventory.labels import CHANNEL_LABELS
+from portal.inventory.labels import CHANNEL_LABELS, REASON_LABELS
 from portal.inventory.services import MAX_QUANTITY
 from portal.inventory.status import AdjustmentReason
 
@@ -16,12 +16,6 @@ ACTION_LABELS = {
     "add": _l("Add (+)"),
     "count": _l("Counted: set on hand to"),
     "safety": _l("Set safety stock to"),
-}
-REASON_LABELS = {
-    AdjustmentReason.DAMAGE: _l("Damaged"),
-    AdjustmentReason.THEFT: _l("Theft / loss"),
-    AdjustmentReason.CORRECTION: _l("Correction"),
-    AdjustmentReason.COUNT: _l("Stock count"),
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from peewee import fn
 
 from portal.db import transaction, utcnow
@@ -25,8 +26,11 @@ class Difference:
     def describe(self) -> str:
         sku = Product.get_by_id(self.product_id).sku
         code = Location.get_by_id(self.location_id).code
-        return (f"{sku} @ {code}: level on_hand/reserved/safety={self.level} "
-                f"but ledger says {self.ledger}")
+        # A catalogue message: the stock-check job's report shows it in the reader's words.
+        return str(_l("%(sku)s @ %(location)s: on hand/reserved/safety stock %(level)s, but "
+                      "the ledger says %(ledger)s", sku=sku, location=code,
+                      level="/".join(map(str, self.level)),
+                      ledger="/".join(map(str, self.ledger))))
 
 
 def ledger_sums() -> dict[tuple[int, int], tuple[int, int, int]]:

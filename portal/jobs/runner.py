@@ -103,7 +103,7 @@ def run_queued(stop: threading.Event | None = None) -> list[JobRun]:
             break
         job = JOBS.get(queued.job)
         if job is None:
-            _close(queued.id, RunStatus.CANCELLED, "unknown job", RunStatus.QUEUED)
+            _close(queued.id, RunStatus.CANCELLED, str(_l("unknown job")), RunStatus.QUEUED)
             continue
         try:
             run = _claim_queued(queued)
@@ -125,9 +125,11 @@ def recover_stale(name: str | None = None) -> int:
     recovered = 0
     for run in list(query):
         if run.started_at is not None and run.started_at < cutoff:
-            reason = f"abandoned: running since {run.started_at:%Y-%m-%d %H:%M} UTC"
+            reason = str(_l("abandoned: running since %(since)s UTC",
+                            since=f"{run.started_at:%Y-%m-%d %H:%M}"))
         elif run.host == HOST and run.pid and not _alive(run.pid):
-            reason = f"abandoned: process {run.pid} on {run.host} is gone"
+            reason = str(_l("abandoned: process %(pid)s on %(host)s is gone", pid=run.pid,
+                            host=run.host))
         else:
             continue
         if _close(run.id, RunStatus.FAILED, reason, RunStatus.RUNNING):
@@ -155,7 +157,7 @@ def _execute(job: Job, run: JobRun) -> JobRun:
     ctx = JobContext(on_progress=saver.offer, every=PROGRESS_SECONDS)
     log.info("job %s run %s started (%s%s)", job.name, run.id, run.trigger,
              f" by {run.triggered_by}" if run.triggered_by else "")
-    status, message = RunStatus.FAILED, "interrupted"
+    status, message = RunStatus.FAILED, str(_l("interrupted"))
     try:
         job.function()(ctx)
         status, message = RunStatus.SUCCEEDED, ctx.message

@@ -1,7 +1,14 @@
 """The portal's own jobs: thin wrappers that call a domain's service and tell the
-``JobContext`` what they read, changed and found wrong. Each is idempotent."""
+``JobContext`` what they read, changed and found wrong. Each is idempotent.
+
+Their messages are catalogue messages (worded in English, the jobs process's language,
+and again in the reader's when the jobs screen shows them: ``portal.wording``); their
+English says what the messages said before they were translatable, so older runs read
+in the reader's language too."""
 
 from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
 
 from portal.db import local_today, utcnow
 from portal.jobs.context import MAX_ERRORS, JobContext
@@ -27,9 +34,11 @@ def deliver_outbox(ctx: JobContext) -> None:
     ctx.read(counts.sent + counts.retrying + counts.failed + counts.skipped)
     ctx.changed(counts.sent)
     for _ in range(counts.failed):
-        ctx.error("an e-mail failed for good; see the outbox")
-    ctx.message = (f"sent {counts.sent}, to retry {counts.retrying}, failed {counts.failed}, "
-                   f"taken by another deliverer {counts.skipped}")
+        ctx.error(str(_l("an e-mail failed for good; see the outbox")))
+    ctx.message = str(_l("sent %(sent)s, to retry %(retrying)s, failed %(failed)s, taken by "
+                         "another deliverer %(skipped)s", sent=counts.sent,
+                         retrying=counts.retrying, failed=counts.failed,
+                         skipped=counts.skipped))
 
 
 def expire_pickups(ctx: JobContext) -> None:
@@ -44,7 +53,8 @@ def expire_pickups(ctx: JobContext) -> None:
     ctx.changed(len(done))
     for number in due:
         if number not in done:
-            ctx.error(f"{number}: not cancelled (the refund failed); tried again next run")
+            ctx.error(str(_l("%(number)s: not cancelled (the refund failed); tried again "
+                             "next run", number=number)))
 
 
 def flag_late_deliveries(ctx: JobContext) -> None:
@@ -64,10 +74,13 @@ def flag_late_deliveries(ctx: JobContext) -> None:
     for incoming in late.iterator():
         ctx.read()
         days = (today - incoming.expected_on).days
-        ctx.error(f"{incoming.reference or incoming.source}: {incoming.quantity} × "
-                  f"{incoming.product.sku} to {incoming.location.code}, expected "
-                  f"{incoming.expected_on.isoformat()} ({days} days late)")
-    ctx.message = f"late deliveries: {ctx.rows_read}"
+        ctx.error(str(_l("%(reference)s: %(quantity)s × %(sku)s to %(location)s, expected "
+                         "%(expected)s (%(days)s days late)",
+                         reference=incoming.reference or incoming.source,
+                         quantity=incoming.quantity, sku=incoming.product.sku,
+                         location=incoming.location.code,
+                         expected=incoming.expected_on.isoformat(), days=days)))
+    ctx.message = str(_l("late deliveries: %(n)s", n=ctx.rows_read))
 
 
 def check_stock(ctx: JobContext) -> None:
@@ -79,4 +92,4 @@ def check_stock(ctx: JobContext) -> None:
     ctx.read(StockLevel.select().count())
     for count, difference in enumerate(check_levels()):
         ctx.error(difference.describe() if count < MAX_ERRORS else "")
-    ctx.message = f"differences: {ctx.error_count}"
+    ctx.message = str(_l("differences: %(n)s", n=ctx.error_count))

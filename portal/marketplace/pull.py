@@ -9,7 +9,8 @@ first, a page at a time::
     <order> = {
       "id": "MP-17",                                   the marketplace's id, 1-64 chars
       "created_at": "2026-03-01T10:15:00Z",
-      "buyer": {"name": "Erika Mustermann", "email": "", "phone": ""},  e-mail, phone optional
+      "buyer": {"name": "Erika Mustermann", "email": "", "phone": "",   e-mail, phone optional
+                "language": "de-DE"},                  optional, see below
       "shipping_address": {"name": "Erika Mustermann", "street": "Unter den Linden 1",
                            "postcode": "10117", "city": "Berlin", "country": "DE"},
       "lines": [{"sku": "SNK-10001", "quantity": 1, "unit_price": "49.99"}]
@@ -17,7 +18,9 @@ first, a page at a time::
 
 Each becomes ``NewOrder(channel="marketplace", delivery_method="home", ...)`` with
 ``external_ref`` = its id (``shipping_address.name`` defaults to the buyer's name;
-``unit_price`` is optional and, when given, must be our price). The marketplace took
+``unit_price`` is optional and, when given, must be our price; ``buyer.language``, a
+language tag such as ``de``, ``de-DE`` or ``en_GB``, becomes the order's language when
+the portal speaks it, else the order speaks the portal's default). The marketplace took
 the buyer's money, so the order is confirmed at once by a ``marketplace`` payment
 (``record_marketplace_payment``) in the same transaction as ``place_order``.
 
@@ -39,6 +42,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.db import transaction
 from portal.errors import DomainError
+from portal.i18n import languages
 from portal.inventory.status import Channel
 from portal.jobs.context import JobContext
 from portal.marketplace.client import MarketplaceClient, MarketplaceError, client_from_config
@@ -126,10 +130,20 @@ def new_order_from_marketplace(raw) -> NewOrder:
         ship_postcode=_text(address, "postcode", 16, errors, "shipping_address.postcode"),
         ship_city=_text(address, "city", 80, errors, "shipping_address.city"),
         ship_country=_text(address, "country", 2, errors, "shipping_address.country").upper(),
-        lines=_lines(raw.get("lines"), errors))
+        lines=_lines(raw.get("lines"), errors), language=_language(buyer))
     if errors:
         raise BadMarketplaceOrder(str(_l("The order is not valid.")), fields=errors)
     return order
+
+
+def _language(buyer: dict) -> str:
+    """The buyer's language when the marketplace names one the portal speaks, else ""
+    (the portal's default): a language we cannot write in must not stop the sale."""
+    value = buyer.get("language")
+    if not isinstance(value, str):
+        return ""
+    primary = value.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in languages() else ""
 
 
 def _object(raw: dict, key: str, errors: dict) -> dict:

@@ -80,7 +80,7 @@ class Simulator:
             self.offers[sku] -= 1
             name, street, postcode, city = BUYERS[(self.number - 1) % len(BUYERS)]
             order = {"id": f"MP-{self.number}", "created_at": utc_text(now),
-                     "buyer": {"name": name},
+                     "buyer": {"name": name, "language": "de-DE"},
                      "shipping_address": {"name": name, "street": street,
                                           "postcode": postcode, "city": city,
                                           "country": "DE"},

@@ -55,11 +55,13 @@ def compose(*, sender: str, recipient: str, subject: str, text: str, html: str |
     message["Subject"] = subject
     message["Date"] = format_datetime(created_at.replace(tzinfo=UTC))
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    # After the parts: making the message multipart moves every Content-* header set
+    # before into the text part.
+    message["Content-Language"] = language
     return message
 
 

@@ -2,7 +2,9 @@
 
 A new message is one template pair, ``templates/notifications/mail/<name>.txt`` (and
 optionally ``.html``), plus one entry in ``STATUS_MESSAGES``. Every order message gets
-the same context (``order_context``), rendered in the portal's default language.
+the same context (``order_context``), rendered in the order's language (its customer's;
+the portal's default for orders from before it was recorded): subject, texts, amounts
+and dates alike.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from flask import current_app
 
 from portal.audit.services import record_audit
 from portal.db import db, transaction, utcnow
+from portal.i18n import customer_language
 from portal.notifications.mail import (
     MailBackend,
     PermanentMailError,
@@ -67,7 +68,7 @@ def queue_order_message(order: Order, kind: MessageKind, note: str = "", ref: st
     if OutboxMessage.select().where(OutboxMessage.dedupe_key == key).exists():
         return  # a replayed event: queued before
     now = utcnow()
-    language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    language = customer_language(order.language)  # the e-mail speaks the customer's
     row = {"order": order.id, "kind": kind.name, "dedupe_key": key, "recipient": recipient,
            "language": language, "created_at": now, "next_attempt_at": now}
     try:

@@ -46,6 +46,7 @@ class CounterSale:
     ship_country: str = "DE"
     payment_method: str = "cash"
     payment_reference: str = ""
+    language: str = ""  # the customer's, for their e-mails; "" is the portal's default
 
 
 def checkout(basket: Basket, sale: CounterSale, user) -> Order:
@@ -72,7 +73,8 @@ def checkout(basket: Basket, sale: CounterSale, user) -> Order:
         pickup_location=basket.store if sale.delivery == DeliveryMethod.CLICK_COLLECT else "",
         store=basket.store,
         lines=[{"sku": row.line.sku, "quantity": row.line.quantity} for row in view["rows"]],
-        sources={row.line.sku: row.line.source for row in view["rows"]})
+        sources={row.line.sku: row.line.source for row in view["rows"]},
+        language=sale.language.strip())
     with transaction():
         order = place_order(request, user)
         record_in_store_payment(order, sale.payment_method, sale.payment_reference, user)

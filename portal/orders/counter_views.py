@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -87,7 +88,7 @@ def index():
     basket = _basket()
     basket.save(session)
     return render_template("orders/counter/index.html", **basket_view(basket),
-                           sale=CounterSale(delivery=""), errors={},
+                           sale=CounterSale(delivery="", language=str(get_locale())), errors={},
                            store_choices=None if current_user.is_store_scoped else stores())
 
 
@@ -155,6 +156,9 @@ def submit():
         "delivery", "customer_name", "customer_email", "customer_phone", "ship_street",
         "ship_postcode", "ship_city", "ship_country", "payment_method",
         "payment_reference")})
+    # The customer's language; a form without the field (an old page) keeps the default
+    # the form offers: the language the counter speaks right now.
+    sale.language = form.get("language", str(get_locale()))[:8]
     try:
         order = checkout(basket, sale, current_user)
     except DomainError as error:

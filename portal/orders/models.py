@@ -22,6 +22,9 @@ class Order(BaseModel):
     customer_email = pw.CharField(max_length=160, default="", index=True)
     customer_phone = pw.CharField(max_length=40, default="")
     customer_group = pw.CharField(max_length=30, default="")  # the shop's segment, e.g. b2b
+    # The customer's language ("de", "en"), which their e-mails speak; "" on orders from
+    # before it was recorded: those speak the portal's default (i18n.customer_language).
+    language = pw.CharField(max_length=8, default="")
     ship_name = pw.CharField(max_length=120, default="")
     ship_street = pw.CharField(max_length=160, default="")
     ship_postcode = pw.CharField(max_length=16, default="")

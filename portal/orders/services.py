@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from portal.audit.services import actor_label
 from portal.db import db, is_sqlite, transaction, utcnow
 from portal.fulfilment.opening import cancel_open, open_fulfilments
+from portal.i18n import default_language, languages
 from portal.inventory.availability import CHANNEL_KINDS
 from portal.inventory.errors import InsufficientStock
 from portal.inventory.models import Product
@@ -75,6 +76,7 @@ class NewOrder:
     sources: dict[str, str] = field(default_factory=dict)  # SKU → location code, if chosen
     shipping_fee: Decimal = Decimal("0")  # charged on top of the lines (0 to 1000)
     external_ref: str = ""      # the marketplace's order id; unique per channel
+    language: str = ""          # the customer's ("de", "en"); "" is the portal's default
 
 
 def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
@@ -90,6 +92,8 @@ def _validate(request: NewOrder) -> tuple[dict, dict[int, int], dict]:
         errors["customer.group"] = str(_l("Letters, digits, - and _ (at most 30)."))
     if request.delivery_method not in set(DeliveryMethod):
         errors["delivery.method"] = str(_l("Unknown delivery method."))
+    if request.language and request.language not in languages():
+        errors["language"] = str(_l("Choose a language."))
     resolved: dict = {"pickup": None, "store": None,
                       "shipping_fee": _shipping_fee(request.shipping_fee)}
     if resolved["shipping_fee"] is None:
@@ -293,6 +297,7 @@ def _create(request: NewOrder, resolved: dict, plan, actor) -> Order:
         store=resolved["store"], shipping_fee=resolved["shipping_fee"], total=total,
         created_by_id=getattr(actor, "id", None),
         external_ref=request.external_ref.strip()[:64] or None,
+        language=request.language or default_language(),
         reserved_until=utcnow() + timedelta(minutes=minutes))
     lines = [OrderLine(line_no=index + 1, product=product, quantity=quantity,
                        unit_price=product.price)

@@ -24,9 +24,10 @@ from portal.fulfilment.queries import fulfilments_of, queue_locations
 from portal.fulfilment.services import reject_at
 from portal.fulfilment.status import STATUS_LABELS as FULFILMENT_LABELS
 from portal.htmx import htmx_redirect, wants_fragment
+from portal.i18n import customer_language, language_name
 from portal.locations.models import Location
 from portal.orders import queries
-from portal.orders.labels import RESERVATION_LABELS
+from portal.orders.labels import RESERVATION_LABELS, order_text
 from portal.orders.models import Order
 from portal.orders.queries import location_choices
 from portal.orders.resourcing import source_again
@@ -99,6 +100,7 @@ def detail(number: str):
                            fulfilments=fulfilments_of(order),
                            fulfilment_labels=FULFILMENT_LABELS,
                            reservation_labels=RESERVATION_LABELS,
+                           customer_language=language_name(customer_language(order.language)),
                            **_shipments_context(order),
                            **queries.order_details(order))
 
@@ -232,7 +234,8 @@ def _sourcing_outcome(number: str, run, success: str):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(order.attention, "error") if order.attention else flash(success, "success")
+        flash(order_text(order.attention), "error") if order.attention \
+            else flash(success, "success")
     return redirect(url_for(".detail", number=number))
 
 

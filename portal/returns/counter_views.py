@@ -2,6 +2,8 @@
 here or in another store.
 
 1. find the order by number, e-mail address or tracking token (or the tracking QR code);
+   returns announced for any store are found with it, or by their RMA number, and
+   received here (``counter_receive_views.py``);
 2. per line how many units come back (at most what is left), their condition, a reason,
    photos if wanted;
 3. ``take_back_at_counter`` registers, books and refunds in one go, and the result page
@@ -86,7 +88,9 @@ def counter():
             abort(404)
         return _take_back_page(order)
     query = request.args.get("q", "").strip()[:200]
-    context = {"found": queries.find_orders(query) if query else [], "query": query,
+    found = queries.find_orders(query) if query else []
+    context = {"found": found, "query": query,
+               "returns": queries.find_returns(query, found) if query else [],
                "returnable_states": queries.RETURNABLE_ORDER_STATES}
     if wants_fragment():
         return render_template("returns/_counter_orders.html", **context)

@@ -28,8 +28,12 @@ class ReturnOrder(BaseModel):
     order = pw.ForeignKeyField(Order, backref="returns", on_delete="CASCADE")
     status = pw.CharField(max_length=12, default=ReturnStatus.REQUESTED.value, index=True)
     drop_off = pw.CharField(max_length=12)
-    # The store it was handed in at, or where the parcel goes (a returns warehouse).
+    # Where the return is: the store it is announced for or the parcel's returns warehouse
+    # while open, the location that received it once received ("returns anywhere").
     location = pw.ForeignKeyField(Location, null=True, on_delete="RESTRICT")
+    # Where it was announced when registered; never changes (migration 027).
+    announced_location = pw.ForeignKeyField(Location, null=True, on_delete="RESTRICT",
+                                            backref="announced_returns")
     reason = pw.CharField(max_length=200, default="")
     created_via = pw.CharField(max_length=12, default="api")  # api | counter
     shipment = pw.ForeignKeyField(Shipment, null=True, on_delete="SET NULL")

@@ -32,14 +32,17 @@ FOUND_AT_MOST = 20
 
 
 def visible_returns(user):
-    """Returns ``user`` may see: an employee those handed in at or sent to their store and
-    those of orders they see; logistics those going to a location that is not a store;
-    managers and admins all."""
+    """Returns ``user`` may see: an employee those handed in at, sent to or announced for
+    their store and those of orders they see; logistics those going to a location that is
+    not a store; managers and admins all. (The counter finds any store's open return to
+    receive it: ``find_returns``.)"""
     query = (ReturnOrder.select(ReturnOrder, Order, Location)
-             .join(Order).switch(ReturnOrder).join(Location, JOIN.LEFT_OUTER))
+             .join(Order).switch(ReturnOrder)
+             .join(Location, JOIN.LEFT_OUTER, on=(ReturnOrder.location == Location.id)))
     if user.role == "employee":
         orders = visible_orders(user).select(Order.id)
         return query.where((ReturnOrder.location == user.home_store_id)
+                           | (ReturnOrder.announced_location == user.home_store_id)
                            | ReturnOrder.order.in_(orders))
     if user.role == "logistics":
         return query.where(Location.kind != LocationKind.STORE)
@@ -180,7 +183,8 @@ def timeline(rma: ReturnOrder) -> list[EventView]:
 def returns_of_order(order: Order) -> list[ReturnOrder]:
     """Every return of ``order``, oldest first, with the location it went to."""
     return list(ReturnOrder.select(ReturnOrder, Location)
-                .join(Location, JOIN.LEFT_OUTER).where(ReturnOrder.order == order.id)
+                .join(Location, JOIN.LEFT_OUTER, on=(ReturnOrder.location == Location.id))
+                .where(ReturnOrder.order == order.id)
                 .order_by(ReturnOrder.created_at, ReturnOrder.id))
 
 
@@ -199,12 +203,14 @@ def _search_term(text: str) -> str:
 
 def find_orders(text: str) -> list[Order]:
     """Orders (any channel, any store) with this number, its digits, the customer's
-    e-mail address or the tracking token; exact matches only, newest first."""
+    e-mail address, the tracking token or one of their RMA numbers; exact matches only,
+    newest first."""
     term = _search_term(text)
     if not term:
         return []
+    of_rma = ReturnOrder.select(ReturnOrder.order).where(ReturnOrder.number == term.upper())
     match = ((Order.number == term.upper()) | (Order.customer_email == term.lower())
-             | (Order.tracking_token == term))
+             | (Order.tracking_token == term) | Order.id.in_(of_rma))
     if term.isdigit() and len(term) <= 9:
         match |= Order.number.endswith(f"-{int(term):06d}")
     return list(Order.select().where(match)
@@ -220,3 +226,30 @@ def takeback_lines(order: Order, left: dict[int, int]) -> list[tuple[OrderLine, 
     lines = (OrderLine.select(OrderLine, Product).join(Product)
              .where(OrderLine.order == order.id).order_by(OrderLine.line_no))
     return [(line, left.get(line.id, 0)) for line in lines]
+
+
+def find_returns(text: str, orders: list[Order]) -> list[ReturnOrder]:
+    """Returns the counter may receive, whichever store they were announced for: the open
+    ones of ``orders`` (``find_orders``'s answer) and the one numbered ``text`` in any
+    state (so the clerk learns why it cannot be received); newest first."""
+    term = _search_term(text)
+    if not term:
+        return []
+    match = ReturnOrder.number == term.upper()
+    if orders:
+        match |= (ReturnOrder.order.in_([order.id for order in orders])
+                  & ReturnOrder.status.in_([ReturnStatus.REQUESTED, ReturnStatus.IN_TRANSIT]))
+    return list(ReturnOrder.select(ReturnOrder, Order, Location).join(Order)
+                .switch(ReturnOrder)
+                .join(Location, JOIN.LEFT_OUTER,
+                      on=(ReturnOrder.announced_location == Location.id))
+                .where(match).order_by(ReturnOrder.created_at.desc(), ReturnOrder.id.desc())
+                .limit(FOUND_AT_MOST))
+
+
+def find_at_counter(number: str) -> ReturnOrder | None:
+    """The return ``number`` of any store, with its order: the counter receives an open
+    one wherever the customer brings it (and, like ``find_returns``, names the state of
+    one it cannot receive)."""
+    return (ReturnOrder.select(ReturnOrder, Order).join(Order)
+            .where(ReturnOrder.number == (number or "").strip().upper()[:20]).first())

@@ -7,6 +7,12 @@ on to the location that needs it (booked here, then an approved transfer there),
 refurbish / scrap (not sellable, so no stock movement: the decision and its reason stay
 on the return line). The money goes back with ``refunding.refund_return``. A counter
 return (``take_back_at_counter``) is registered, received and refunded in one go.
+
+Returns anywhere: ``receive_at_counter`` receives an announced return at whichever store
+the customer walks into. The return's ``location`` moves to that store (its
+``announced_location`` stays), so the restock rules, the stock and any transfer start
+there. Only the one conditional status update wins: a second store, or a carrier scan of
+the parcel in between, gets a readable refusal and nothing is written.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from portal.inventory.models import Product
 from portal.inventory.services import Change, apply_changes
 from portal.inventory.status import MovementKind
 from portal.locations.models import Location
+from portal.locations.status import LocationKind
 from portal.orders.models import OrderLine
 from portal.payments.models import Refund
 from portal.returns import restock
@@ -37,8 +44,11 @@ from portal.returns.services import (
 )
 from portal.returns.status import Condition, Disposition, DropOff, ReturnStatus
 from portal.returns.transfers import create_transfer
+from portal.shipping.models import Shipment
+from portal.shipping.status import ShipmentStatus
 
 CENT = Decimal("0.01")
+OPEN = (ReturnStatus.REQUESTED, ReturnStatus.IN_TRANSIT)  # may still be received
 
 
 def _lines(rma: ReturnOrder) -> list[ReturnLine]:
@@ -49,11 +59,12 @@ def _lines(rma: ReturnOrder) -> list[ReturnLine]:
 
 def receive_return(rma: ReturnOrder, location: Location, conditions: dict[int, str], actor,
                    notes: dict[int, str] | None = None,
-                   photos: dict[int, list[Upload | Photo]] | None = None) -> ReturnOrder:
+                   photos: dict[int, list[Upload | Photo]] | None = None, *,
+                   open_states: tuple[str, ...] = OPEN) -> ReturnOrder:
     """Inspect and book every line of ``rma`` at ``location`` (see the module
     docstring); ``conditions``: return line id → Condition; ``photos``: return line id
-    → its photos (optional; a refused one is the line's error, nothing is written). Refunds
-    nothing itself."""
+    → its photos (optional; a refused one is the line's error, nothing is written);
+    ``open_states``: the states it may be received from. Refunds nothing itself."""
     notes = notes or {}
     lines = _lines(rma)
     errors = {f"lines.{line.id}.condition": str(_l("Choose new, opened or damaged."))
@@ -68,11 +79,11 @@ def receive_return(rma: ReturnOrder, location: Location, conditions: dict[int, s
         moved = (ReturnOrder.update(status=ReturnStatus.RECEIVED, location=location.id,
                                     received_at=utcnow(), updated_at=utcnow())
                  .where(ReturnOrder.id == rma.id,
-                        ReturnOrder.status.in_([ReturnStatus.REQUESTED,
-                                                ReturnStatus.IN_TRANSIT])).execute())
+                        ReturnOrder.status.in_(list(open_states))).execute())
         if moved != 1:
-            raise ReturnInvalid(str(_l("Return %(number)s was received or cancelled already.",
-                                       number=rma.number)))
+            raise ReturnInvalid(why_not_receivable(rma, open_states) or str(_l(
+                "Return %(number)s was received or cancelled already.", number=rma.number)),
+                code="not_receivable", status=409)
         for line in lines:
             condition = conditions[line.id]
             decision = restock.decide(line.order_line.product, condition, location, rules)
@@ -82,8 +93,72 @@ def receive_return(rma: ReturnOrder, location: Location, conditions: dict[int, s
                                note=(notes.get(line.id) or decision.reason)[:200])
              .where(ReturnLine.id == line.id).execute())
             save_photos(line.id, checked.get(line.id, []), actor)
-        add_event(rma, "received", actor, location.code)
+        add_event(rma, "received", actor, _where(rma, location))
     return ReturnOrder.get_by_id(rma.id)
+
+
+def _where(rma: ReturnOrder, location: Location) -> str:
+    """The timeline's note: the receiving location's code, after the announced one's
+    when they differ (``BER → HAM``)."""
+    announced = rma.announced_location_id
+    if announced is None or announced == location.id:
+        return location.code
+    return f"{Location.get_by_id(announced).code} → {location.code}"
+
+
+def why_not_receivable(rma: ReturnOrder, open_states: tuple[str, ...] = OPEN) -> str:
+    """Why ``rma`` cannot be received now ('' when it can), read afresh: another store or
+    a carrier's scan may just have moved it."""
+    current = ReturnOrder.get_or_none(ReturnOrder.id == rma.id)
+    if current is None:
+        return str(_l("No return %(number)s.", number=rma.number))
+    if current.status in open_states:
+        return ""
+    place = Location.get_by_id(current.location_id).code if current.location_id else ""
+    if current.status == ReturnStatus.IN_TRANSIT:
+        return str(_l("The parcel of %(number)s is on its way to %(place)s already: it is "
+                      "received there.", number=current.number, place=place))
+    if current.status == ReturnStatus.RECEIVED:
+        return str(_l("Return %(number)s was received at %(place)s already.",
+                      number=current.number, place=place))
+    return str(_l("%(number)s is cancelled.", number=current.number))
+
+
+def why_not_at_counter(rma: ReturnOrder) -> str:
+    """Why a store's counter may not receive ``rma`` ('' when it may): only a registered
+    return whose parcel no carrier has (a parcel on its way is received where it goes)."""
+    refusal = why_not_receivable(rma, (ReturnStatus.REQUESTED,))
+    if refusal or not rma.shipment_id:
+        return refusal
+    shipment = Shipment.get_by_id(rma.shipment_id)
+    if shipment.status != ShipmentStatus.CREATED:
+        place = Location.get_by_id(rma.location_id).code if rma.location_id else ""
+        return str(_l("The parcel of %(number)s is on its way to %(place)s already: it is "
+                      "received there.", number=rma.number, place=place))
+    return ""
+
+
+def receive_at_counter(rma: ReturnOrder, store: Location, conditions: dict[int, str], actor,
+                       notes: dict[int, str] | None = None,
+                       photos: dict[int, list[Upload]] | None = None
+                       ) -> tuple[ReturnOrder, Refund | None]:
+    """The customer brings the announced return ``rma`` to ``store``'s counter, whichever
+    store it was announced for: received and booked at ``store``, then refunded (once per
+    RMA, ``refunding``). ``conditions``, ``notes``, ``photos`` as for ``receive_return``.
+    Refused with nothing written when ``store`` is no store taking returns, or ``rma``
+    is not registered any more or its parcel is with the carrier (409)."""
+    if not (store.kind == LocationKind.STORE and store.active and store.accepts_returns):
+        raise ReturnInvalid(str(_l("%(code)s does not take returns.", code=store.code)))
+    refusal = why_not_at_counter(rma)
+    if refusal:
+        raise ReturnInvalid(refusal, code="not_receivable", status=409)
+    rma = receive_return(rma, store, conditions, actor, notes, photos,
+                         open_states=(ReturnStatus.REQUESTED,))
+    try:
+        return rma, refund_return(rma, actor)
+    except DomainError as error:
+        error.rma = rma  # received and booked: the caller shows it and offers a retry
+        raise
 
 
 def _book(rma: ReturnOrder, line: ReturnLine, here: Location, decision: restock.Decision,

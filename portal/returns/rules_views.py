@@ -17,6 +17,7 @@ from portal.inventory.models import Product
 from portal.locations.models import Location
 from portal.returns import rules as service
 from portal.returns.blueprint import bp
+from portal.returns.labels import restock_rule_name
 from portal.returns.rules import RestockRuleInvalid
 from portal.returns.rules_forms import RestockRuleForm, TryForm
 from portal.returns.status import CONDITION_LABELS, DISPOSITION_LABELS
@@ -130,7 +131,7 @@ def rules_delete(rule_id: int):
         return render_template("returns/rule_delete.html", rule=rule,
                                sentence=service.describe(rule))
     service.delete_rule(rule_id, current_user)
-    return _back(_("Rule “%(name)s” deleted.", name=rule.name))
+    return _back(_("Rule “%(name)s” deleted.", name=restock_rule_name(rule.name)))
 
 
 @bp.post("/rules/<int:rule_id>/active")
@@ -138,8 +139,8 @@ def rules_delete(rule_id: int):
 def rules_active(rule_id: int):
     on = request.form.get("active") == "1"
     rule = service.set_active(rule_id, on, current_user)
-    message = (_("Rule “%(name)s” is switched on.", name=rule.name) if on
-               else _("Rule “%(name)s” is switched off.", name=rule.name))
+    message = (_("Rule “%(name)s” is switched on.", name=restock_rule_name(rule.name)) if on
+               else _("Rule “%(name)s” is switched off.", name=restock_rule_name(rule.name)))
     return _back(message, focus=(rule.id, "active"))
 
 

@@ -156,6 +156,7 @@ def register_return(request: ReturnRequest, actor, via: str = "api") -> ReturnOr
         order, place, wanted = check(request)  # again, now that no one else can return
         rma = ReturnOrder.create(order=order.id, drop_off=request.drop_off,
                                  location=place.id if place else None,
+                                 announced_location=place.id if place else None,
                                  reason=(request.reason or "")[:200], created_via=via)
         number = f"RMA-{rma.created_at.year}-{rma.id:06d}"
         ReturnOrder.update(number=number).where(ReturnOrder.id == rma.id).execute()

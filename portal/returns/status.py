@@ -3,7 +3,9 @@
 A return (RMA) is ``requested`` when registered (by the customer through the API or at
 a counter), ``in_transit`` once the carrier has the parcel, ``received`` when a store or
 warehouse has inspected its lines (the refund goes out then), and ``cancelled`` if the
-customer never sends it. A return handed in at a store counter is received at once.
+customer never sends it. A return handed in at a store counter is received at once; one
+announced for a store (or by post, its parcel not with the carrier yet) may be received
+at any store's counter, whose store it then is.
 
 A transfer (replenishment between locations) is ``approved`` (units reserved at the
 source, incoming at the target), ``shipped`` (left the source), ``received`` (on hand

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
+from portal.sourcing.labels import rule_label
 from portal.sourcing.rules import Condition, Rule
 
 
@@ -68,18 +69,18 @@ def check_rules(rules: list[Rule]) -> list[Problem]:
         if unknown:
             problems.append(Problem(position, str(_l(
                 "“%(rule)s” names locations that do not exist or are inactive: %(codes)s.",
-                rule=rule.name, codes=", ".join(unknown))), blocking=True))
+                rule=rule_label(rule.name), codes=", ".join(unknown))), blocking=True))
         if _pool_is_empty(rule, active):
             problems.append(Problem(position, str(_l(
                 "“%(rule)s” has an empty pool: no active location can serve it now, so "
-                "orders pass on to the next rule.", rule=rule.name))))
+                "orders pass on to the next rule.", rule=rule_label(rule.name)))))
         for earlier in rules[:position]:
             if earlier.enabled and _covers_condition(earlier.condition, rule.condition) \
                     and _covers_pool(earlier, rule):
                 problems.append(Problem(position, str(_l(
                     "“%(rule)s” is unreachable: “%(earlier)s” above it matches the same orders "
                     "with the same or a wider pool, so whenever it fails this one fails too.",
-                    rule=rule.name, earlier=earlier.name))))
+                    rule=rule_label(rule.name), earlier=rule_label(earlier.name)))))
                 break
     return problems
 

@@ -170,3 +170,35 @@ def describe_limits(rule: Rule) -> list[str]:
         lines.append(_("Deliveries expected within %(n)s days may be promised.",
                        n=limits.incoming_days))
     return lines
+
+
+# The names of the rules the portal seeds: the built-in rules (``services.DEFAULT_RULES``)
+# and the demo retailer's first version (``demo/data.py``). A name is a manager's data and
+# may be renamed; while it still says what was seeded, it is shown in the reader's
+# language (``rule_label``). A test keeps this list and the seeds together.
+SEEDED_RULE_NAMES = {
+    "Click & Collect from the pickup store": _l("Click & Collect from the pickup store"),
+    "Nearest with the fewest parcels": _l("Nearest with the fewest parcels"),
+    "Supplier drop-ship": _l("Supplier drop-ship"),
+    "Click & Collect: the pickup store itself": _l("Click & Collect: the pickup store itself"),
+    "Click & Collect: a nearby store or the warehouse":
+        _l("Click & Collect: a nearby store or the warehouse"),
+    "High-demand articles from the warehouses": _l("High-demand articles from the warehouses"),
+    "International orders from a supplier": _l("International orders from a supplier"),
+    "Nearest, fewest parcels": _l("Nearest, fewest parcels"),
+    "Supplier drop-ship as the last resort": _l("Supplier drop-ship as the last resort"),
+}
+# The note of the demo's first version.
+SEEDED_NOTES = {"Demo rules": _l("Demo rules")}
+
+
+def rule_label(name: str | None) -> str:
+    """A sourcing rule's name on screen (a seeded name in the reader's language)."""
+    label = SEEDED_RULE_NAMES.get(name or "")
+    return (name or "") if label is None else str(label)
+
+
+def ruleset_note(note: str | None) -> str:
+    """A rule version's note on screen (the seeded one in the reader's language)."""
+    label = SEEDED_NOTES.get(note or "")
+    return (note or "") if label is None else str(label)

@@ -26,6 +26,8 @@ bp.add_app_template_global(labels.outcome_text, "sourcing_outcome")
 bp.add_app_template_global(labels.kind_text, "sourcing_kind")
 bp.add_app_template_global(labels.kilometres, "sourcing_km")
 bp.add_app_template_global(labels.RULESET_STATUS_LABELS, "ruleset_status_labels")
+bp.add_app_template_global(labels.rule_label, "rule_label")
+bp.add_app_template_global(labels.ruleset_note, "ruleset_note")
 
 EDITORS = (Role.MANAGER, Role.ADMIN)
 

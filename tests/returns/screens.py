@@ -48,3 +48,13 @@ def at_counter(users, store, clerk, condition: str = "new"):
                                                                       "quantity": 1}]),
                                         store, {1: condition}, clerk)
     return order, rma
+
+
+def announced_for(users, store, quantity: int = 1):
+    """A web order from WH, delivered, with a return announced for ``store``'s counter
+    (as the web shop registers it through the API): (order, rma)."""
+    order = delivered_order(users, ("CAP-1", 2), sources={"CAP-1": "WH"})
+    return order, register_return(ReturnRequest(order.number, [{"sku": "CAP-1",
+                                                                "quantity": quantity}],
+                                                reason="too small", drop_off="store",
+                                                location=store.code), None)
