@@ -24,8 +24,9 @@ now. For every other SKU the baseline's line still says what the level is.
 ``plan`` returns None, and the import compares with the stock as before, when there is
 no usable baseline (first run, other settings, file gone), for JSON files, feeds with
 incoming columns (deliveries change without ledger rows), encodings that are not
-ASCII-compatible, or a file whose lines cannot be keyed safely (quotes, a lone carriage
-return, a SKU twice: the full comparison then names the bad lines).
+ASCII-compatible, a file whose lines cannot be keyed safely (quotes, a lone carriage
+return, a SKU twice: the full comparison then names the bad lines), or one where most
+lines differ (then the streamed full comparison needs less memory).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ CHUNK = 500           # SKUs per IN (...) query
 CHUNK_BYTES = 1 << 22  # lines read and compared at a time
 MAX_BASELINE_MB = 64  # the baseline is held in memory (about 9x its size)
 _SEEN = b""  # a SKU read from the new file (no line of the baseline is empty)
+MAX_DIFFERING = 100_000  # more lines differ (and more than half): compare with the stock
 
 
 class _Unsafe(Exception):
@@ -194,25 +196,26 @@ def _read_baseline(old_file, spec: ParseSpec, codec: str) -> tuple[bytes, dict]:
 
 
 def _dirty(feed, base: dict) -> set[str]:
-    """SKUs whose level may differ from the baseline: moved by anything but this feed
-    since its import started (less MARGIN), or unknown then and products now. The
-    import's own ledger rows all carry its one time (``applied_at``), so the ranges
-    before and after it are read by index alone; rows at that very time are read only
-    when there are more of them than the import wrote."""
+    """SKUs whose level may differ from the baseline: moved by anything but this feed's
+    imports since the baseline's import started (less MARGIN), or unknown then and
+    products now. (An earlier import of the feed committed before the baseline's began,
+    so the baseline already reflects it.) The baseline import's own ledger rows all carry
+    its one time (``applied_at``), so they are skipped by the ranges before and after
+    it; rows at that very time are read only when there are more of them than it wrote."""
     since = StockMovement.at.db_value(datetime.fromisoformat(base["started_at"]) - MARGIN)
     own = StockMovement.at.db_value(datetime.fromisoformat(base["applied_at"]))
-    where = "FROM stock_movement m JOIN product p ON p.id = m.product_id WHERE m.location_id = ?"
-    location = feed.location_id
+    where = ("FROM stock_movement m JOIN product p ON p.id = m.product_id "
+             "WHERE m.location_id = ? AND (m.kind <> 'feed_sync' OR m.reference <> ?)")
+    location, reference = feed.location_id, f"FEED-{feed.id}"
     dirty = {sku for (sku,) in execute(
         f"SELECT DISTINCT p.sku {where} AND ((m.at >= ? AND m.at < ?) OR m.at > ?)",  # noqa: S608
-        (location, since, own, own))}
+        (location, reference, since, own, own))}
     (at_own,) = execute("SELECT COUNT(*) FROM stock_movement WHERE location_id = ? AND at = ?",
                         (location, own)).fetchone()
     if at_own != base.get("applied_rows"):
         dirty.update(sku for (sku,) in execute(
-            f"SELECT DISTINCT p.sku {where} AND m.at = ? "  # noqa: S608
-            f"AND (m.kind <> 'feed_sync' OR m.reference <> ?)",
-            (location, own, f"FEED-{feed.id}")))
+            f"SELECT DISTINCT p.sku {where} AND m.at = ?",  # noqa: S608
+            (location, reference, own)))
     unknown = list(base.get("unknown", ()))
     for start in range(0, len(unknown), CHUNK):
         chunk = unknown[start:start + CHUNK]
@@ -253,6 +256,8 @@ def _compare(handle, header: bytes, old: dict, dirty: set[str], spec: ParseSpec,
         delta.rows += len(keys) - blank
         delta.unchanged += len(keys) - len(differ)
         first += len(lines)
+        if len(delta.lines) > max(MAX_DIFFERING, delta.rows // 2):  # memory stays bounded
+            raise _Unsafe("most lines differ")
     left_out = [key for key, line in old.items() if line]
     left_out += [key for key in dirty_keys if old.get(key) is None]
     delta.left_out = sorted(key.decode(codec) for key in left_out)

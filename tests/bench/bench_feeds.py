@@ -16,8 +16,11 @@ its own wall time and peak resident memory (``VmHWM``; ``ru_maxrss`` beside it):
 - *import (same file)*: the checksum matches: nothing is read or written.
 - *import (daily, 5 % changed)*: another file, 50,000 levels changed; compared with the
   previous file (``portal/feeds/delta.py``), so only the changed lines are parsed.
-- *import (daily, every line vs stock)*: a third such file with ``FEED_DELTA`` off: every
-  line is parsed and compared with the location's stock (what the delta replaces).
+- *import (hourly, 1 % changed)*: a third file as an hourly feed sees it: the daily file
+  with another 1 % of its rows changed, against the daily file's baseline.
+- *import (daily, every line vs stock)*: a fourth file (5 % changed) with ``FEED_DELTA``
+  off: every line is parsed and compared with the location's stock (what the delta
+  replaces).
 
 The goal is measured on the daily import (what the scheduler runs day after day); the
 first import of a location is shown against the same goal. Each import's notes carry its
@@ -47,6 +50,7 @@ ROWS = 1_000_000
 HELD = ROWS // 2      # SKUs the location has stock of before the first import
 DIFFERENT = 0.10      # of those, the share whose quantity the file changes
 DAILY_CHANGED = 0.05  # share of rows the second file changes
+HOURLY_CHANGED = 0.01  # and a later file of an hourly feed
 BATCH = 20_000
 
 
@@ -103,10 +107,12 @@ def _populate(folder: Path) -> dict:
     return {"feed_id": feed.id, "stock_rows": len(stock)}
 
 
-def _write_csv(path: Path, salt: int, changed_share: float) -> None:
+def _write_csv(path: Path, salt: int, changed_share: float,
+               then: tuple[int, float] | None = None) -> None:
     """The supplier's file, streamed to disk; ``changed_share`` of the rows differ from
-    the first file."""
-    rng = random.Random(salt)
+    the first file; ``then`` (salt, share): that share of rows changes once more (a later
+    file of the same day)."""
+    rng, later = random.Random(salt), random.Random(then[0] if then else 0)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(("sku", "quantity"))
@@ -114,6 +120,8 @@ def _write_csv(path: Path, salt: int, changed_share: float) -> None:
             quantity = _quantity(n)
             if changed_share and rng.random() < changed_share:
                 quantity += 1
+            if then and later.random() < then[1]:
+                quantity += 2
             writer.writerow((_sku(n), quantity))
 
 
@@ -231,7 +239,9 @@ def _run(work: Path, database_url: str | None) -> None:
     daily_file = work / "drop" / "bench" / "stock-2.csv"
     _write_csv(daily_file, 1, DAILY_CHANGED)
     daily = _measure(pool, *args, "import", sizes["feed_id"], "")
-    _write_csv(work / "drop" / "bench" / "stock-3.csv", 2, DAILY_CHANGED)
+    _write_csv(work / "drop" / "bench" / "stock-3.csv", 1, DAILY_CHANGED, (3, HOURLY_CHANGED))
+    hourly = _measure(pool, *args, "import", sizes["feed_id"], "")
+    _write_csv(work / "drop" / "bench" / "stock-4.csv", 2, DAILY_CHANGED)
     full = _measure(pool, *args, "import", sizes["feed_id"], "", delta=False)
     share = 0.5 if backend == "sqlite" else 0.3
     baseline = "executemany INSERT" if backend == "sqlite" else "COPY"
@@ -240,6 +250,7 @@ def _run(work: Path, database_url: str | None) -> None:
                _result("parse only (FeedReader, no writes)", parse)]
     for name, figures in (("import_feed, daily (5 % changed) = goal", daily),
                           ("import_feed, daily, every line vs stock", full),
+                          ("import_feed, hourly (1 % changed)", hourly),
                           ("import_feed, first (550k changed, 500k new)", cold)):
         ratio = raw["seconds"] / figures["seconds"]
         figures["share_of_raw"] = round(ratio, 3)
@@ -258,7 +269,8 @@ def _run(work: Path, database_url: str | None) -> None:
         "memory": "peak_rss_mb: VmHWM of the measuring process (fresh interpreter + app + "
                   "step); ru_maxrss_mb also counts the parent's size at fork",
         "transport": "each step in a fresh spawned process; folder feed on local disk"})
-    for name, figures in (("daily", daily), ("daily vs stock", full), ("first", cold)):
+    for name, figures in (("daily", daily), ("daily vs stock", full), ("hourly", hourly),
+                          ("first", cold)):
         phases = ", ".join(f"{phase} {seconds:.2f}" for phase, seconds
                            in figures["phases"].items())
         print(f"  {name} ({figures['compared_with']}): {figures['share_of_raw']:.0%} of raw, peak "

@@ -277,3 +277,33 @@ def test_a_movement_at_the_very_time_of_the_last_import_still_counts(supplier, d
 
     assert (result.compared_with, result.changed) == ("baseline", 2)
     assert levels_at(location) == {"A-1": 5, "A-2": 8} and check_levels() == []
+
+
+def test_earlier_imports_of_the_feed_do_not_make_skus_dirty(supplier, drop_dir):
+    """Three files within the hour: the third skips every line the second had, although
+    the first import's ledger rows lie within the margin."""
+    opening_stock(supplier.location, {})
+    feed = make_feed(supplier)
+    rows = [(f"A-{n}", n) for n in range(1, 5)]
+    for day, changed in enumerate([None, "A-1", "A-2"]):
+        rows = [(sku, units + (sku == changed)) for sku, units in rows]
+        publish(drop_dir, rows, f"day{day}.csv")
+        result = import_feed(feed)
+    assert (result.compared_with, result.unchanged, result.changed) == ("baseline", 3, 1)
+
+
+def test_a_file_where_most_lines_differ_is_compared_with_the_stock(supplier, drop_dir,
+                                                                   monkeypatch):
+    from portal.feeds import delta
+
+    opening_stock(supplier.location, {})
+    feed = make_feed(supplier)
+    publish(drop_dir, [("A-1", 1), ("A-2", 2), ("A-3", 3)], "day1.csv")
+    import_feed(feed)
+    monkeypatch.setattr(delta, "MAX_DIFFERING", 1)
+    publish(drop_dir, [("A-1", 4), ("A-2", 5), ("A-3", 3)], "day2.csv")
+
+    result = import_feed(feed)
+
+    assert (result.compared_with, result.changed) == ("stock", 2)
+    assert levels_at(supplier.location) == {"A-1": 4, "A-2": 5, "A-3": 3}
