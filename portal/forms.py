@@ -2,13 +2,14 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from wtforms.fields.choices import SelectChoice
 
 csrf = CSRFProtect()
 
-__all__ = ["FlaskForm", "choices", "csrf", "parse_whole_number"]
+__all__ = ["FlaskForm", "choices", "csrf", "parse_whole_number", "whole_in_range"]
 
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
@@ -21,6 +22,22 @@ def parse_whole_number(value: str | None) -> int | None:
     (``str.isdigit`` also accepts "²", which ``int`` then refuses)."""
     text = (value or "").strip()
     return int(text) if WHOLE_NUMBER.fullmatch(text) else None
+
+
+def whole_in_range(value, errors: dict, name: str, low: int, high: int, default=None):
+    """``value`` (form or JSON) as a whole number from ``low`` to ``high``; empty gives
+    ``default``; anything else records a message under ``errors[name]`` and gives
+    ``default``."""
+    if value in (None, ""):
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        errors[name] = str(_l("A whole number from %(low)s to %(high)s.", low=low, high=high))
+        return default
+    return number
 
 
 def choices(pairs) -> list[SelectChoice]:

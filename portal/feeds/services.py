@@ -18,6 +18,7 @@ from portal.feeds.fetch import drop_dir, resolve_folder
 from portal.feeds.freshness import forget_freshness
 from portal.feeds.models import MAX_EVERY_MINUTES, MAX_STALE_HOURS, SupplierFeed
 from portal.feeds.parse import DELIMITERS, ENCODINGS, FORMATS
+from portal.forms import whole_in_range
 from portal.locations.models import Location
 from portal.locations.status import LocationKind
 from portal.suppliers.models import Supplier
@@ -81,20 +82,6 @@ def _text(data: dict, name: str, limit: int, errors: dict, required: bool = Fals
     elif required and not value:
         errors[name] = str(_l("A value is required."))
     return value
-
-
-def _whole(data: dict, name: str, low: int, high: int, default: int, errors: dict) -> int:
-    value = data.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        errors[name] = str(_l("A whole number from %(low)s to %(high)s.", low=low, high=high))
-        return default
-    return number
 
 
 def _location(supplier: Supplier, code, feed, errors: dict) -> Location | None:
@@ -180,9 +167,10 @@ def _clean(supplier: Supplier, data: dict, feed: SupplierFeed | None) -> _Clean:
         errors["encoding"] = str(_l("JSON files are UTF-8."))
     _source(data, values, errors)
     _mapping(data, values, errors)
-    values["stale_after_hours"] = _whole(data, "stale_after_hours", 1, MAX_STALE_HOURS, 24,
-                                         errors)
-    values["every_minutes"] = _whole(data, "every_minutes", 1, MAX_EVERY_MINUTES, 60, errors)
+    values["stale_after_hours"] = whole_in_range(data.get("stale_after_hours"), errors,
+                                                 "stale_after_hours", 1, MAX_STALE_HOURS, 24)
+    values["every_minutes"] = whole_in_range(data.get("every_minutes"), errors,
+                                             "every_minutes", 1, MAX_EVERY_MINUTES, 60)
     values["full_snapshot"] = bool(data.get("full_snapshot"))
     values["active"] = bool(data.get("active", True))
     location = _location(supplier, data.get("location"), feed, errors)

@@ -38,16 +38,8 @@ def create(code: str):
     form.location.choices = _location_choices(supplier)
     if not form.is_submitted():
         form.name.data = _("%(supplier)s stock", supplier=supplier.name)[:80]
-    if form.validate_on_submit():
-        try:
-            services.create_feed(supplier, form.feed_data(), current_user)
-        except services.FeedInvalid as error:
-            apply_domain_error(form, error)
-        else:
-            flash(_("Feed saved."), "success")
-            return redirect(url_for("suppliers.detail", code=supplier.code, _anchor="feeds"))
-    return render_form("feeds/form.html", form, supplier=supplier, feed=None,
-                       drop_dir=drop_dir())
+    return _save(form, supplier, None,
+                 lambda data: services.create_feed(supplier, data, current_user))
 
 
 @bp.route("/<int:feed_id>/edit", methods=["GET", "POST"])
@@ -57,9 +49,16 @@ def edit(code: str, feed_id: int):
     feed = services.get_feed(supplier, feed_id)
     form = FeedForm(data=FeedForm.initial(feed))  # a POST's values take precedence
     form.location.choices = _location_choices(supplier, feed)
+    return _save(form, supplier, feed,
+                 lambda data: services.update_feed(feed, data, current_user))
+
+
+def _save(form: FeedForm, supplier, feed, save):
+    """The form's POST through ``save(data)`` (back to the supplier page when it took), or
+    the form again with its errors."""
     if form.validate_on_submit():
         try:
-            services.update_feed(feed, form.feed_data(), current_user)
+            save(form.feed_data())
         except services.FeedInvalid as error:
             apply_domain_error(form, error)
         else:

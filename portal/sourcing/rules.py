@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from portal.errors import DomainError
+from portal.forms import whole_in_range
 from portal.inventory.status import Channel
 from portal.locations.status import LocationKind
 from portal.orders.status import DeliveryMethod
@@ -114,19 +115,6 @@ def _money(value, errors: dict, name: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def _whole(value, errors: dict, name: str, low: int, high: int, default=None):
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        errors[name] = str(_l("A whole number from %(low)s to %(high)s.", low=low, high=high))
-        return default
-    return number
-
-
 def rule_from_dict(data: dict) -> Rule:
     """A validated Rule from its stored or submitted form; RuleInvalid names each bad
     field."""
@@ -163,18 +151,18 @@ def rule_from_dict(data: dict) -> Rule:
             kinds=_codes(pool.get("kinds"), errors, "pool.kinds", allowed=set(LocationKind)),
             locations=_codes(_upper(pool.get("locations")), errors, "pool.locations",
                              pattern=re.compile(r"[A-Z0-9_-]{1,16}")),
-            radius_km=_whole(pool.get("radius_km"), errors, "pool.radius_km", 0, 20_000),
+            radius_km=whole_in_range(pool.get("radius_km"), errors, "pool.radius_km", 0, 20_000),
             suppliers_serving_country=bool(pool.get("suppliers_serving_country")),
             fresh_feeds_only=bool(pool.get("fresh_feeds_only"))),
         ordering=_codes(data.get("ordering"), errors, "ordering", allowed=set(ORDERINGS))
         or ["distance"],
         limits=Limits(
-            max_fulfilments=_whole(limits.get("max_fulfilments"), errors,
+            max_fulfilments=whole_in_range(limits.get("max_fulfilments"), errors,
                                    "limits.max_fulfilments", 1, MAX_FULFILMENTS, 1),
             allow_partial=bool(limits.get("allow_partial")),
             allow_dropship=bool(limits.get("allow_dropship")),
-            incoming_days=_whole(limits.get("incoming_days"), errors, "limits.incoming_days",
-                                 0, 90)))
+            incoming_days=whole_in_range(limits.get("incoming_days"), errors,
+                                         "limits.incoming_days", 0, 90)))
     c = rule.condition
     if c.min_value is not None and c.max_value is not None and c.min_value > c.max_value:
         errors["condition.max_value"] = str(_l("Must not be below the minimum."))
