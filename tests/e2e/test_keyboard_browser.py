@@ -118,6 +118,10 @@ def test_a_counter_sale_with_the_keyboard(page, screenshot, users, shop_data):
     expect(page.locator("main h1")).to_contain_text("Sell")
     scan = page.get_by_label("Scan or type SKU, EAN or name")
     expect(scan).to_be_focused()
+    # Typed before htmx has wired the new page, the form is sent without htmx (it works,
+    # as a full page); this test is about the htmx path, so it waits for the wiring.
+    page.wait_for_function("() => !!(document.getElementById('scan-form') || {})"
+                           "['htmx-internal-data']")
 
     # (The suggestions follow typing after a 250 ms pause; that one request is waited for,
     # as a person would not be in the basket within a quarter second.)
