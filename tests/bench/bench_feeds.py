@@ -43,8 +43,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from config import TestConfig
-from portal.db import db, is_sqlite, transaction, upgrade_database, utcnow
-from tests.bench.harness import Result, report
+from portal.db import db, is_sqlite, upgrade_database, utcnow
+from tests.bench.harness import Result, bulk_load, report
 
 ROWS = 1_000_000
 HELD = ROWS // 2      # SKUs the location has stock of before the first import
@@ -62,19 +62,6 @@ def _quantity(n: int, salt: int = 0) -> int:
     return (n * 7919 + salt * 104_729) % 500
 
 
-def _bulk(table: str, columns: tuple[str, ...], rows) -> None:
-    cursor = db.cursor()
-    with transaction():
-        if is_sqlite():
-            marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                               f"VALUES ({marks})", rows)
-            return
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def _populate(folder: Path) -> dict:
     from portal.feeds.models import SupplierFeed
     from portal.locations.models import Location
@@ -83,7 +70,7 @@ def _populate(folder: Path) -> dict:
     now = utcnow()
     location = Location.create(code="SUP-BENCH", name="Bench supplier", kind="supplier")
     supplier = Supplier.create(code="BENCH", name="Bench supplier", location=location)
-    _bulk("product", ("sku", "name", "brand", "category", "price", "weight_grams", "image_url",
+    bulk_load("product", ("sku", "name", "brand", "category", "price", "weight_grams", "image_url",
                       "tags", "active", "created_at"),
           ((_sku(n), f"Artikel {n}", "Bench", "Bench", "9.99", 0, "", "", True, now)
            for n in range(ROWS)))
@@ -91,11 +78,11 @@ def _populate(folder: Path) -> dict:
     rng = random.Random(9)
     held = [(first + n, n) for n in range(0, ROWS, ROWS // HELD)]
     stock = [(pid, _quantity(n) + (1 if rng.random() < DIFFERENT else 0)) for pid, n in held]
-    _bulk("stock_level", ("product_id", "location_id", "on_hand", "reserved", "safety_stock",
+    bulk_load("stock_level", ("product_id", "location_id", "on_hand", "reserved", "safety_stock",
                           "bin", "updated_at"),
           ((pid, location.id, on_hand, 0, 0, "", now) for pid, on_hand in stock))
     booked = now - timedelta(days=2)  # the stock was there before the feed
-    _bulk("stock_movement", ("at", "product_id", "location_id", "kind", "on_hand_delta",
+    bulk_load("stock_movement", ("at", "product_id", "location_id", "kind", "on_hand_delta",
                              "reserved_delta", "safety_delta", "reason", "reference"),
           ((booked, pid, location.id, "opening", on_hand, 0, 0, "bench", "BENCH")
            for pid, on_hand in stock))
@@ -164,7 +151,7 @@ def _raw(path: str) -> dict:
         reader = csv.reader(handle, delimiter=";")
         next(reader)
         rows = ((sku, int(quantity)) for sku, quantity in reader)
-        _bulk("raw_feed", ("sku", "quantity"), rows)
+        bulk_load("raw_feed", ("sku", "quantity"), rows)
     count = db.execute_sql("SELECT COUNT(*) FROM raw_feed").fetchone()[0]
     db.execute_sql("DROP TABLE raw_feed")
     return {"rows": count}

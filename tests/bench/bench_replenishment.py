@@ -33,7 +33,7 @@ from portal.returns import replenishment
 from portal.returns.models import TransferOrder
 from portal.returns.replenishment import Params, proposals
 from tests.bench.bench_portal import TOKEN
-from tests.bench.harness import Result, measure, report
+from tests.bench.harness import Result, bulk_load, measure, report
 
 STORES, WAREHOUSES, PRODUCTS, DAYS = 50, 2, 2000, 90
 INCOMING = 3000
@@ -67,22 +67,6 @@ WHERE s.sold > 0
 
 
 # --- data -----------------------------------------------------------------------------
-
-def _bulk(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Many rows at once: COPY on PostgreSQL, a prepared INSERT on SQLite."""
-    if not rows:
-        return
-    with transaction():
-        cursor = db.cursor()
-        if is_sqlite():
-            marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                               f"VALUES ({marks})", rows)
-            return
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
 
 def _populate(rng: random.Random) -> dict:
     now = utcnow()
@@ -133,10 +117,10 @@ def _populate(rng: random.Random) -> dict:
         incoming.append((rng.choice(products), rng.choice(stores), quantity,
                          date.today() + timedelta(days=rng.randint(1, 14)), "supplier_order",
                          f"PO-{n:05d}", "open", rng.choice((0, 0, 0, quantity)), now))
-    _bulk("stock_level", LEVEL_COLUMNS, levels)
+    bulk_load("stock_level", LEVEL_COLUMNS, levels)
     for start in range(0, len(movements), 200_000):
-        _bulk("stock_movement", MOVEMENT_COLUMNS, movements[start:start + 200_000])
-    _bulk("incoming_stock", ("product_id", "location_id", "quantity", "expected_on",
+        bulk_load("stock_movement", MOVEMENT_COLUMNS, movements[start:start + 200_000])
+    bulk_load("incoming_stock", ("product_id", "location_id", "quantity", "expected_on",
                              "source", "reference", "status", "promised", "created_at"),
           incoming)
     db.execute_sql("ANALYZE" if is_sqlite() else "VACUUM ANALYZE")

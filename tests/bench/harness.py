@@ -49,6 +49,23 @@ def measure(name: str, func, samples: int = 200, warmup: int = 10, goal: str = "
                   meets_goal=None if goal_p95_ms is None else p95 <= goal_p95_ms)
 
 
+def bulk_load(table: str, columns: tuple[str, ...], rows) -> None:
+    """Many rows at once in one transaction: COPY on PostgreSQL, a prepared INSERT
+    (executemany) on SQLite. ``rows`` may be a generator."""
+    from portal.db import db, is_sqlite, transaction
+
+    with transaction():
+        cursor = db.cursor()
+        if is_sqlite():
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                               f"VALUES ({marks})", rows)
+            return
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def report(suite: str, results: list[Result], context: dict) -> Path:
     """Print a table and write ``bench/results/<suite>.json``; return the file path."""
     header = f"{'benchmark':44} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'/s':>8}  goal"

@@ -182,3 +182,11 @@ def shop_data(users, stores):
                              quantity=quantity, expected_on=today + timedelta(days=days),
                              source=source, reference=reference)
     return {"stores": stores, "products": products}
+
+
+def wait_for_htmx(page, selector: str) -> None:
+    """Wait until htmx has wired ``selector`` on a page just reached by a boosted link:
+    typed into earlier, a field's htmx request does not start (a form is then sent
+    without htmx, which works but is another path than the test means)."""
+    page.wait_for_function("s => !!(document.querySelector(s) || {})['htmx-internal-data']",
+                           arg=selector)

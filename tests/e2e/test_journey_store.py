@@ -18,6 +18,7 @@ from portal.inventory.models import StockLevel
 from portal.notifications.mail import MemoryBackend
 from portal.notifications.services import deliver_outbox
 from portal.orders.models import Order
+from tests.e2e.conftest import wait_for_htmx
 from tests.e2e.journeys import Steps, switch_user
 from tests.e2e.test_roles_browser import logged_in_as
 
@@ -51,6 +52,7 @@ def test_click_and_collect_from_another_store_until_the_customer_collects(
     # 1. Berlin's clerk sells an article the store does not have.
     logged_in_as(page, users["employee"])
     page.get_by_role("link", name="Sell", exact=True).click()
+    wait_for_htmx(page, "#code")
     page.get_by_label("Scan or type SKU, EAN or name").fill("Trail Runner")
     page.locator("#suggestions button", has_text=SKU).click()
     row = page.locator(f"#line-{SKU}")

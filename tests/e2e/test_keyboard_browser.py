@@ -15,6 +15,7 @@ from portal.orders.models import Order
 from portal.returns.models import ReturnOrder
 from portal.sourcing import services as sourcing
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import wait_for_htmx
 from tests.e2e.test_roles_browser import logged_in_as
 from tests.fulfilment.conftest import fulfilments, paid_order
 from tests.returns.conftest import delivered_order
@@ -118,10 +119,7 @@ def test_a_counter_sale_with_the_keyboard(page, screenshot, users, shop_data):
     expect(page.locator("main h1")).to_contain_text("Sell")
     scan = page.get_by_label("Scan or type SKU, EAN or name")
     expect(scan).to_be_focused()
-    # Typed before htmx has wired the new page, the form is sent without htmx (it works,
-    # as a full page); this test is about the htmx path, so it waits for the wiring.
-    page.wait_for_function("() => !!(document.getElementById('scan-form') || {})"
-                           "['htmx-internal-data']")
+    wait_for_htmx(page, "#scan-form")
 
     # (The suggestions follow typing after a 250 ms pause; that one request is waited for,
     # as a person would not be in the basket within a quarter second.)
