@@ -1,9 +1,11 @@
 """Applying checked feed rows (``feed_rows``: product id, line, quantity) to one location's
 stock: set-based, in the caller's transaction, without copying the levels first.
 
-1. ``check_rows``: the lines the stock refuses (a quantity below the units reserved
-   there, an incoming quantity below what was promised) raise ``BadLines``, which rolls
-   everything back.
+1. Lines the stock refuses (a quantity below the units reserved there, an incoming
+   quantity below what was promised) raise ``BadLines`` (``check_rows`` names them),
+   which rolls everything back. With incoming columns they are looked for first; else
+   the writes below refuse them (``reserved <= new``) and they are looked for only when
+   the counts of the writes do not add up (the common case skips a join).
 2. The changed levels get the file's quantity and one ``feed_sync`` ledger row each whose
    delta is taken from the level as it is when written; rows whose quantity equals the
    level write nothing. A row that no level has yet becomes a new level (unless its
@@ -12,14 +14,18 @@ stock: set-based, in the caller's transaction, without copying the levels first.
      order, as every stock writer locks them (a concurrent order cannot deadlock with the
      import, and a level an order changed meanwhile is read as the order left it), then
      updated (only where ``reserved <= new``), and their ledger rows are inserted from
-     the UPDATE's RETURNING. Fewer ledger rows than locked levels (an order reserved
-     more after the check) raise ``StockMoved``: the caller rolls back and tries again.
-     A second statement inserts the new levels and, from its RETURNING, their ledger
-     rows (a level an order created meanwhile fails the unique index; tried again).
+     the UPDATE's RETURNING. Fewer ledger rows than locked levels (a refused line, or an
+     order reserved more after the rows were read) raise ``BadLines`` or ``StockMoved``:
+     the caller rolls back and reports, or tries again. A second statement inserts the
+     new levels and, from its RETURNING, their ledger rows (a level an order created
+     meanwhile fails the unique index; tried again); it is skipped when every staged
+     row changed a level (then none is new), as most rows of a file compared with the
+     previous one do.
    - SQLite: the transaction holds the write lock from its start (``BEGIN IMMEDIATE``),
      so nothing moves between statements: the ledger rows of changed and new levels are
      inserted first (deltas from the current levels), then one UPDATE ... FROM and one
-     INSERT ... SELECT write the levels; their counts must add up to the ledger's.
+     INSERT ... SELECT write the levels; their counts must add up to the ledger's (a
+     refused line makes them differ).
 3. With incoming columns: the feed's own open deliveries (reference ``FEED-<id>``) of
    the products in the file are updated, added or cancelled.
 """
@@ -63,15 +69,18 @@ def apply_rows(location_id: int, reason: str, reference: str, with_incoming: boo
     module docstring). ``new_levels=False``: every staged SKU had a level here when the
     stock was read (levels are not deleted), so the search for rows without one is
     skipped. Call inside ``transaction()``."""
-    bad = check_rows(location_id, reference, with_incoming)
-    if bad:
-        raise BadLines(bad)
+    if with_incoming:  # the delivery writes below skip refused lines: check first
+        _refuse(check_rows(location_id, reference, with_incoming))
     now = utcnow()
     stamp = StockLevel.updated_at.db_value(now)
     ledger = (StockMovement.at.db_value(now), location_id, MovementKind.FEED_SYNC.value,
               reason[:200], reference[:80])
     write = _write_sqlite if is_sqlite() else _write_postgresql
-    applied = write(location_id, stamp, ledger, new_levels)
+    try:
+        applied = write(location_id, stamp, ledger, new_levels)
+    except StockMoved:  # a level refused its row (below reserved), or an order moved it
+        _refuse(check_rows(location_id, reference, with_incoming))
+        raise
     applied.at = now
     if with_incoming:
         applied.incoming = _sync_incoming(location_id, reference, now)
@@ -93,7 +102,7 @@ def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) 
         (location_id, stamp, *ledger)).fetchone()
     if booked != locked:
         raise StockMoved(f"{locked - booked} stock levels changed during the import")
-    if not new_levels:
+    if not new_levels or locked == staging.count_rows():  # every row changed a level
         return Applied(changed=booked)
     created = execute(
         f"WITH created AS ({NEW_LEVELS} SELECT r.product_id, ?, r.quantity, 0, 0, '', ? "  # noqa: S608
@@ -119,9 +128,14 @@ def _write_sqlite(location_id: int, stamp, ledger: tuple, new_levels: bool) -> A
     created = execute(f"{NEW_LEVELS} SELECT r.product_id, ?, r.quantity, 0, 0, '', ? "
                       f"{WITHOUT_LEVEL} ORDER BY r.product_id",
                       (location_id, stamp, location_id)).rowcount if new_levels else 0
-    if updated + created != total:  # the write lock makes this a bug, not a race
+    if updated + created != total:  # a refused line (nothing else moves: the write lock)
         raise StockMoved(f"{total} ledger rows for {updated + created} stock levels")
     return Applied(changed=total, created=created)
+
+
+def _refuse(bad: list[tuple[int | None, str]]) -> None:
+    if bad:
+        raise BadLines(bad)
 
 
 def check_rows(location_id: int, reference: str, with_incoming: bool

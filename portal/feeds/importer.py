@@ -198,7 +198,8 @@ def _import_file(feed, file, ctx: JobContext, result: ImportResult, problems,
         staging.resolve(staged.rows, spec.with_incoming, checked)
         _count_unknown(result, checked, staged.unknown)
         unknown = [] if result.unknown > delta.MAX_UNKNOWN else \
-            staging.unknown_skus(delta.MAX_UNKNOWN) + [sku for _, sku in staged.unknown]
+            (staging.unknown_skus(delta.MAX_UNKNOWN) if checked.unknown else []) \
+            + [sku for _, sku in staged.unknown]
         new_levels = staged.new_levels
         del staged
         phases.lap("resolve")

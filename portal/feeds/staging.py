@@ -107,6 +107,11 @@ def resolve(staged: int, with_incoming: bool, checked: Checked) -> None:
     db.execute_sql(f"ANALYZE {ROWS}")
 
 
+def count_rows() -> int:
+    """How many rows ``feed_rows`` holds."""
+    return db.execute_sql(f"SELECT COUNT(*) FROM {ROWS}").fetchone()[0]  # noqa: S608
+
+
 def unknown_skus(limit: int) -> list[str]:
     """Up to ``limit`` staged SKUs the catalogue does not have."""
     return [sku for (sku,) in execute(

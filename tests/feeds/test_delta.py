@@ -183,12 +183,25 @@ def _expected(levels: dict[str, int], rows: list[tuple[str, int]], catalogue: se
     return result
 
 
-@pytest.mark.parametrize("full_snapshot", [False, True])
+@pytest.mark.parametrize(("full_snapshot", "churn"), [(False, True), (True, True),
+                                                      (False, False), (True, False)])
 def test_random_days_end_as_a_comparison_with_the_stock_would(supplier, drop_dir, users,
-                                                              full_snapshot):
-    """Ten days of files (quantities change, SKUs come, go and move, unknown SKUs join the
-    catalogue) with clerks adjusting stock in between: after each import the levels and
-    the number of ledger rows are what a full comparison gives."""
+                                                              monkeypatch, full_snapshot,
+                                                              churn):
+    """Ten days of files (quantities change; with ``churn`` SKUs also come, go and move,
+    so lines are matched by SKU, else by position), unknown SKUs join the catalogue, and
+    clerks adjust stock in between: after each import the levels and the number of ledger
+    rows are what a full comparison gives."""
+    from portal.feeds import delta
+
+    paths, aligned = [], delta._aligned
+
+    def spy(*args):
+        found = aligned(*args)
+        paths.append("by SKU" if found is None else "by position")
+        return found
+
+    monkeypatch.setattr(delta, "_aligned", spy)
     location, rng = supplier.location, random.Random(11 + full_snapshot)
     opening_stock(location, {})
     skus = [f"R-{n:03d}" for n in range(60)]
@@ -201,9 +214,9 @@ def test_random_days_end_as_a_comparison_with_the_stock_would(supplier, drop_dir
         if day:
             for sku in rng.sample(sorted(listed), 4):
                 listed[sku] = rng.randint(0, 9)
-            for sku in rng.sample(sorted(listed), 2):
+            for sku in rng.sample(sorted(listed), 2 * churn):
                 del listed[sku]
-            for sku in rng.sample([s for s in skus if s not in listed], 2):
+            for sku in rng.sample([s for s in skus if s not in listed], 2 * churn):
                 listed[sku] = rng.randint(1, 9)
             held = [sku for sku, units in levels_at(location).items() if units]
             for sku in rng.sample(held, min(2, len(held))):
@@ -212,7 +225,7 @@ def test_random_days_end_as_a_comparison_with_the_stock_would(supplier, drop_dir
             if day == 5:
                 Product.create(sku=skus[56], name=skus[56], price=1)
         rows = list(listed.items())
-        if day == 7:
+        if day == 7 and churn:
             rng.shuffle(rows)
         catalogue = {p.sku for p in Product.select(Product.sku)}
         before, ledger = levels_at(location), feed_rows()
@@ -228,6 +241,7 @@ def test_random_days_end_as_a_comparison_with_the_stock_would(supplier, drop_dir
         compared.append(result.compared_with)
     assert check_levels() == []
     assert compared[0] == "stock" and set(compared[1:]) == {"baseline"}
+    assert set(paths) == ({"by SKU"} if churn else {"by position"}), paths
 
 
 def test_line_ends_and_non_ascii_skus_compare_as_the_parser_reads_them(supplier, drop_dir):
@@ -307,3 +321,21 @@ def test_a_file_where_most_lines_differ_is_compared_with_the_stock(supplier, dro
 
     assert (result.compared_with, result.changed) == ("stock", 2)
     assert levels_at(supplier.location) == {"A-1": 4, "A-2": 5, "A-3": 3}
+
+
+@pytest.mark.parametrize("change", ["appended", "last removed"])
+def test_a_sku_added_or_removed_at_the_end_is_seen(supplier, drop_dir, change):
+    """The lines before it match by position; the added or missing last line must still
+    count (a new level, or 0 for a full snapshot)."""
+    opening_stock(supplier.location, {})
+    feed = make_feed(supplier, full_snapshot=True)
+    rows = [("A-1", 5), ("A-2", 7), ("A-3", 2)]
+    publish(drop_dir, rows, "day1.csv")
+    import_feed(feed)
+
+    publish(drop_dir, rows + [("A-4", 3)] if change == "appended" else rows[:-1], "day2.csv")
+    result = import_feed(feed)
+
+    assert (result.status, result.compared_with, result.changed) == ("ok", "baseline", 1)
+    assert levels_at(supplier.location) == {"A-1": 5, "A-2": 7, "A-3": 2, "A-4": 3} \
+        if change == "appended" else {"A-1": 5, "A-2": 7, "A-3": 0}
