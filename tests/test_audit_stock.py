@@ -11,6 +11,7 @@ import pytest
 
 from portal.db import utcnow
 from portal.inventory import services as stock
+from portal.inventory.services import ensure_level
 from portal.inventory.models import StockMovement
 from tests.inventory.conftest import make_product
 
@@ -109,6 +110,7 @@ def test_each_row_links_to_its_movement_in_the_ledger(as_role, changes):
 def test_pages_of_fifty_keep_the_filters(as_role, stores, users):
     shoe = make_product("SNK-1")
     start = utcnow() - timedelta(hours=2)
+    ensure_level(shoe.id, stores["BER"].id)  # a movement is always of a stock level
     StockMovement.insert_many([
         {"at": start + timedelta(minutes=n), "product": shoe.id, "location": stores["BER"].id,
          "kind": "adjustment", "on_hand_delta": 1, "reason": f"correction {n}",

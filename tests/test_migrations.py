@@ -76,3 +76,28 @@ def test_migrations_apply_on_an_empty_database_of_the_backend_under_test(app, tm
         db.initialize(original)
         if not url.startswith("sqlite"):
             original.execute_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_a_movement_needs_its_product_and_location_and_on_postgresql_its_stock_level(
+        ctx, stores):
+    """Migration 029 keys PostgreSQL's ledger to the stock level; SQLite keeps the keys to
+    product and location. Either way no movement of an unknown product is stored."""
+    from decimal import Decimal
+
+    from portal.db import is_sqlite, utcnow
+    from portal.inventory.models import Product, StockLevel, StockMovement
+
+    product = Product.create(sku="X-1", name="Thing", price=Decimal("1.00"))
+    row = {"at": utcnow(), "product": product.id, "location": stores["BER"].id,
+           "kind": "adjustment", "on_hand_delta": 1}
+    for refused in ([{**row, "product": product.id + 1000}] +
+                    ([] if is_sqlite() else [row])):
+        try:
+            with db.atomic():
+                StockMovement.insert(refused).execute()
+        except peewee.IntegrityError:
+            continue
+        raise AssertionError(f"the ledger took a movement without its key: {refused}")
+    StockLevel.create(product=product, location=stores["BER"], on_hand=1)
+    StockMovement.insert(row).execute()
+    assert StockMovement.select().count() == 1

@@ -50,6 +50,9 @@ WITHOUT_LEVEL = (f"FROM {ROWS} r WHERE r.quantity <> 0 AND NOT EXISTS (SELECT 1 
                  f"FROM stock_level l WHERE l.product_id = r.product_id AND l.location_id = ?)")
 
 
+WORK_MEM = "64MB"  # for the writes' sorts and hashes, this transaction only
+
+
 class StockMoved(Exception):
     """A stock level changed between the checks and the writes; nothing of this try
     stays."""
@@ -88,6 +91,8 @@ def apply_rows(location_id: int, reason: str, reference: str, with_incoming: boo
 
 
 def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) -> Applied:
+    # The default 4 MB made the sorts and the hash of the levels spill to disk.
+    execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     locked, booked = execute(
         f"WITH locked AS MATERIALIZED (SELECT l.id, l.product_id, l.on_hand, r.quantity "  # noqa: S608
         f"FROM {ROWS} r JOIN stock_level l ON l.product_id = r.product_id "
