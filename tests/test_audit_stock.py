@@ -11,8 +11,8 @@ import pytest
 
 from portal.db import utcnow
 from portal.inventory import services as stock
-from portal.inventory.services import ensure_level
 from portal.inventory.models import StockMovement
+from portal.inventory.services import ensure_level
 from tests.inventory.conftest import make_product
 
 URL = "/admin/audit/stock"

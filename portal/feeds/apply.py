@@ -51,6 +51,7 @@ WITHOUT_LEVEL = (f"FROM {ROWS} r WHERE r.quantity <> 0 AND NOT EXISTS (SELECT 1 
 
 
 WORK_MEM = "64MB"  # for the writes' sorts and hashes, this transaction only
+PROBE_ROWS = 100_000  # up to this many staged rows, levels are probed per row
 
 
 class StockMoved(Exception):
@@ -93,6 +94,21 @@ def apply_rows(location_id: int, reason: str, reference: str, with_incoming: boo
 def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) -> Applied:
     # The default 4 MB made the sorts and the hash of the levels spill to disk.
     execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    staged = staging.count_rows()
+    if staged <= PROBE_ROWS:
+        # One index probe per staged row beats hashing every level of the location (and,
+        # for the UPDATE, of the table), which the planner prefers as it cannot see how
+        # few rows the locking CTE returns.
+        execute("SET LOCAL enable_hashjoin = off")
+        execute("SET LOCAL enable_mergejoin = off")
+    applied = _write_postgresql_rows(location_id, stamp, ledger, new_levels, staged)
+    execute("RESET enable_hashjoin")  # a failed write ends the transaction, and them
+    execute("RESET enable_mergejoin")
+    return applied
+
+
+def _write_postgresql_rows(location_id: int, stamp, ledger: tuple, new_levels: bool,
+                           staged: int) -> Applied:
     locked, booked = execute(
         f"WITH locked AS MATERIALIZED (SELECT l.id, l.product_id, l.on_hand, r.quantity "  # noqa: S608
         f"FROM {ROWS} r JOIN stock_level l ON l.product_id = r.product_id "
@@ -107,7 +123,7 @@ def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) 
         (location_id, stamp, *ledger)).fetchone()
     if booked != locked:
         raise StockMoved(f"{locked - booked} stock levels changed during the import")
-    if not new_levels or locked == staging.count_rows():  # every row changed a level
+    if not new_levels or locked == staged:  # every row changed a level
         return Applied(changed=booked)
     created = execute(
         f"WITH created AS ({NEW_LEVELS} SELECT r.product_id, ?, r.quantity, 0, 0, '', ? "  # noqa: S608
