@@ -102,7 +102,7 @@ def _write_postgresql(location_id: int, stamp, ledger: tuple, new_levels: bool) 
         execute("SET LOCAL enable_hashjoin = off")
         execute("SET LOCAL enable_mergejoin = off")
     applied = _write_postgresql_rows(location_id, stamp, ledger, new_levels, staged)
-    execute("RESET enable_hashjoin")  # a failed write ends the transaction, and them
+    execute("RESET enable_hashjoin")  # after a failed write the rollback undoes them
     execute("RESET enable_mergejoin")
     return applied
 
