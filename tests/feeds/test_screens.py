@@ -62,6 +62,29 @@ def test_a_manager_adds_a_folder_feed_and_imports_it_now(as_role, supplier, drop
     assert report.status_code == 200 and "stock.csv" in report.get_data(as_text=True)
 
 
+def test_the_report_says_the_next_file_was_compared_with_the_previous_one(as_role, supplier,
+                                                                          drop_dir):
+    import os
+
+    opening_stock(supplier.location, {})
+    feed = make_feed(supplier)
+    folder = drop_dir / "nordwest"
+    client = as_role("manager")
+    (folder / "day1.csv").write_text("Artikel;Bestand\nA-1;4\nA-2;5\n")
+    _post(client, f"/suppliers/NORDWEST/feeds/{feed.id}/import", {})
+    day2 = folder / "day2.csv"
+    day2.write_text("Artikel;Bestand\nA-1;4\nA-2;6\n")
+    later = (folder / "day1.csv").stat().st_mtime + 60
+    os.utime(day2, (later, later))
+
+    _post(client, f"/suppliers/NORDWEST/feeds/{feed.id}/import", {})
+    page = client.get(f"/suppliers/NORDWEST/feeds/{feed.id}/report").get_data(as_text=True)
+
+    assert levels_at(supplier.location) == {"A-1": 4, "A-2": 6}
+    assert "the previous file: 1 unchanged lines skipped" in page
+    assert "counted among those the previous file listed or whose stock moved since" in page
+
+
 @pytest.mark.parametrize(("changes", "field"), [
     ({"source": "url", "url": "ftp://example.com/stock.csv"}, "url"),
     ({"source": "url", "url": "file:///etc/passwd"}, "url"),
