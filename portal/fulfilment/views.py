@@ -29,6 +29,7 @@ from portal.fulfilment.status import (
     next_events,
 )
 from portal.htmx import wants_fragment
+from portal.locations.directory import location_directory
 from portal.pagination import paginate
 
 bp = Blueprint("fulfilment", __name__, url_prefix="/fulfilment")
@@ -65,8 +66,10 @@ def _context(filters: dict, report: list | None = None) -> dict:
                     args={k: filters[k] for k in ("location", "status", "q")})
     lines = queries.lines_of(page.items)
     numbers = queries.tracking_numbers(page.items) if page.items else {}
+    directory = location_directory()
     rows = [{"f": f, "lines": lines.get(f.id, []), "here": (here := pickup_here(f.order, f)),
              "actions": next_events(f.status, here), "tracking": numbers.get(f.id, []),
+             "pickup": directory.get(f.order.pickup_location_id),
              "open": f.status in OPEN} for f in page.items]
     return {"location": location, "locations": places, "filters": filters, "page": page,
             "rows": rows, "counts": queries.status_counts(location), "report": report or [],

@@ -142,3 +142,18 @@ def test_the_order_page_shows_fulfilments_and_its_reject_button_uses_them(as_rol
     assert FulfillmentOrder.get_by_id(ber.id).rejected_reason == "broken"
     assert Order.get_by_id(order.id).status == "confirmed"
     assert [f.location.code for f in fulfilments(order)] == ["BER", "HAM"]
+
+
+def test_a_click_and_collect_row_names_the_pickup_store(as_role, shelf):
+    """Shipped from Berlin to Hamburg's counter: Berlin's row says where it goes; a row
+    collected where it lies says "here"."""
+    elsewhere = fulfilments(paid_order(("SNK-1", 1), delivery_method="click_collect",
+                                       pickup_location="HAM", sources={"SNK-1": "BER"}))[0]
+    here = fulfilments(paid_order(("SNK-1", 1), delivery_method="click_collect",
+                                  pickup_location="BER", sources={"SNK-1": "BER"}))[0]
+    page = as_role("manager").get("/fulfilment/?location=BER").get_data(as_text=True)
+
+    row = page[page.index(f'id="fulfilment-{elsewhere.id}"'):]
+    assert "pickup at HAM" in row[:row.index("</tr>")]
+    row = page[page.index(f'id="fulfilment-{here.id}"'):]
+    assert ">here<" in row[:row.index("</tr>")]
