@@ -12,6 +12,7 @@ from flask_babel import format_currency, format_date, format_datetime, format_de
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.audit.labels import action_label, object_label
 from portal.audit.services import audit_rows
 from portal.auth.roles import ROLE_LABELS, SCOPE_LABELS
 from portal.db import local_today
@@ -78,6 +79,8 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(reword, "worded")
     app.add_template_global(movement_reason, "movement_reason")
     app.add_template_global(actor_name, "actor_name")
+    app.add_template_global(action_label, "action_label")
+    app.add_template_global(object_label, "object_label")
     app.add_template_global(order_note, "order_note")
     app.add_template_global(order_text, "order_text")
     app.add_template_global(can_receive_at, "can_receive_at")
