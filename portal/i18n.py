@@ -25,6 +25,13 @@ def select_locale() -> str:
         "BABEL_DEFAULT_LOCALE"]
 
 
+def reader_chose_language() -> bool:
+    """The reader picked a language: a logged-in user (theirs) or the session's switch."""
+    if getattr(current_user, "is_authenticated", False):
+        return True
+    return session.get("lang") in current_app.config["LANGUAGES"]
+
+
 def languages() -> tuple[str, ...]:
     """The languages the portal speaks (``LANGUAGES``); outside an app (the OpenAPI
     document built for an app object) the ones it ships with."""

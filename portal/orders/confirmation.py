@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from flask import url_for
-from flask_babel import format_currency, format_datetime
+from flask_babel import force_locale, format_currency, format_datetime
 from flask_babel import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import code128
@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from portal.i18n import customer_language
 from portal.orders.labels import DELIVERY_LABELS, STATUS_LABELS
 from portal.orders.models import Order, OrderLine, Reservation
 from portal.payments.labels import METHOD_LABELS, PAYMENT_STATUS_LABELS
@@ -121,7 +122,13 @@ def _lines(canvas: Canvas, order: Order, y: float) -> float:
 
 
 def confirmation_pdf(order: Order) -> io.BytesIO:
-    """The confirmation of ``order`` as a PDF file object."""
+    """The confirmation of ``order`` as a PDF file object, in the customer's language (it
+    is theirs to take home, whoever prints it)."""
+    with force_locale(customer_language(order.language)):
+        return _confirmation_pdf(order)
+
+
+def _confirmation_pdf(order: Order) -> io.BytesIO:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"{_('Order confirmation')} {order.number}")

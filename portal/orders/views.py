@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_currency
+from flask_babel import force_locale, format_currency, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,7 +24,7 @@ from portal.fulfilment.queries import fulfilments_of, queue_locations
 from portal.fulfilment.services import reject_at
 from portal.fulfilment.status import STATUS_LABELS as FULFILMENT_LABELS
 from portal.htmx import htmx_redirect, wants_fragment
-from portal.i18n import customer_language, language_name
+from portal.i18n import customer_language, language_name, languages, reader_chose_language
 from portal.locations.models import Location
 from portal.orders import queries
 from portal.orders.labels import RESERVATION_LABELS, order_text
@@ -194,9 +194,14 @@ def track(token: str):
     order = find_order(token)
     if order is None:
         abort(404)
-    response = make_response(render_template(
-        "orders/tracking.html", order=order, tracking=tracking_of(order),
-        shipment_labels=SHIPMENT_LABELS))
+    # The reader's language when they chose one, are logged in or their browser asks for
+    # one the portal speaks; else the order's (the customer's, which its e-mails speak)
+    # rather than the portal's default.
+    chosen = reader_chose_language() or request.accept_languages.best_match(languages())
+    with force_locale(str(get_locale()) if chosen else customer_language(order.language)):
+        response = make_response(render_template(
+            "orders/tracking.html", order=order, tracking=tracking_of(order),
+            shipment_labels=SHIPMENT_LABELS))
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from portal.orders.models import Order
 from tests.barcodes import decode_pdf
+from tests.e2e.conftest import wait_for_htmx
 from tests.e2e.test_roles_browser import logged_in_as
 
 pytestmark = pytest.mark.browser
@@ -20,6 +21,7 @@ def test_employee_completes_an_order_in_store_from_search_to_confirmation(
     logged_in_as(page, users["employee"])  # works in Berlin, which has no SKU-10000
     page.get_by_role("link", name="Sell", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Sell")
+    wait_for_htmx(page, "#code")  # reached by a boosted link: typed earlier, no suggestions
 
     page.get_by_label("Scan or type SKU, EAN or name").fill("Trail Runner")
     suggestion = page.locator("#suggestions button", has_text="SKU-10000")

@@ -227,3 +227,18 @@ def test_other_stores_cannot_open_the_confirmation(app, clerk, users, goods):
 
     assert other.get(f"/counter/confirmation/{number}.pdf").status_code == 404
     assert other.get(f"/counter/done/{number}").status_code == 404
+
+
+def test_the_confirmation_speaks_the_customers_language_whoever_prints_it(clerk, goods,
+                                                                         tmp_path):
+    from tests.shipping.scan import pdf_text
+
+    post(clerk, "/counter/add", code="SNK-1")
+    post(clerk, "/counter/checkout", delivery="carry_out", payment_method="cash",
+         language="de")
+    order = Order.get()
+    assert order.language == "de"
+
+    text = pdf_text(clerk.get(f"/counter/confirmation/{order.number}.pdf").data, tmp_path)
+
+    assert "Bestellbestätigung" in text and "Order confirmation" not in text

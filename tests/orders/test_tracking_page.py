@@ -222,3 +222,20 @@ def test_a_report_needs_the_csrf_token_and_a_shipment_of_this_order(as_role, she
 
     assert no_token.status_code == 400 and elsewhere.status_code == 404
     assert current(shipment).status == "handed_over"
+
+
+def test_without_a_browser_language_the_page_speaks_the_orders(client, shelf,  # noqa: F811
+                                                               users):
+    """A reader whose browser asks for no language the portal speaks gets the order's
+    language (not the portal's default) until they switch."""
+    order, _shipments = shipped_order(users["logistics"])
+    Order.update(language="de").where(Order.id == order.id).execute()
+
+    german = page(client, order, **{"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert f"Bestellung {order.number}" in german and 'lang="de"' in german
+    assert 'lang="en"' in page(client, order, **{"Accept-Language": "en-GB"})
+
+    client.post("/language", data={"language": "en", "next": f"/track/{order.tracking_token}",
+                                   "csrf_token": csrf_token(client, "/login")})
+    english = page(client, order, **{"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert f"Order {order.number}" in english and 'lang="en"' in english
