@@ -43,8 +43,7 @@ ACTION_LABELS = {
 
 def action_label(code: str) -> str:
     """The wording of an audit action (the code itself when it has none)."""
-    label = ACTION_LABELS.get(code)
-    return str(label) if label is not None else code
+    return str(ACTION_LABELS.get(code, code))
 
 
 # ``AuditEvent.object_type``: the lower-cased model class of the object acted on.
@@ -66,5 +65,4 @@ OBJECT_LABELS = {
 
 def object_label(object_type: str) -> str:
     """The wording of an audited object's kind (the stored type when it has none)."""
-    label = OBJECT_LABELS.get(object_type)
-    return str(label) if label is not None else object_type
+    return str(OBJECT_LABELS.get(object_type, object_type))
